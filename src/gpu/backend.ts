@@ -1,0 +1,62 @@
+/**
+ * `backend: 'gpu' | 'cpu' | 'auto'` for every algorithm. `auto` takes the GPU when an
+ * adapter exists, else the CPU path with one warning line saying why.
+ */
+import { GpuContext, NoGpuAdapterError, NO_ADAPTER_HINT, type GpuContextOptions } from './context.ts';
+
+export type Backend = 'gpu' | 'cpu' | 'auto';
+
+export type ResolvedBackend = { kind: 'gpu'; ctx: GpuContext } | { kind: 'cpu'; reason?: string };
+
+let shared: Promise<GpuContext> | null = null;
+let sharedCtx: GpuContext | null = null;
+let warned = false;
+let warnSink: (line: string) => void = (line) => console.warn(line);
+
+/** Where the one-line fallback warning goes (the CLI routes it to its progress output). */
+export function setBackendWarningSink(sink: (line: string) => void): void {
+  warnSink = sink;
+}
+
+/** The process-wide GPU context, created on first use. Rejects with NoGpuAdapterError if none. */
+export function sharedGpuContext(opts?: GpuContextOptions): Promise<GpuContext> {
+  if (!shared) {
+    shared = GpuContext.create(opts).then((ctx) => (sharedCtx = ctx));
+    shared.catch(() => {
+      /* kept rejected: one probe per process */
+    });
+  }
+  return shared;
+}
+
+/** Disposes the shared context (call at the end of a CLI run or test file). */
+export function disposeSharedGpuContext(): void {
+  sharedCtx?.dispose();
+  sharedCtx = null;
+  shared = null;
+}
+
+export function isBackend(x: unknown): x is Backend {
+  return x === 'gpu' || x === 'cpu' || x === 'auto';
+}
+
+/**
+ * Resolves a backend request. 'gpu' throws if no adapter (with how to get one); 'auto'
+ * falls back to CPU with one warning per process. A caller-provided context wins.
+ */
+export async function resolveBackend(backend: Backend = 'auto', ctx?: GpuContext): Promise<ResolvedBackend> {
+  if (!isBackend(backend)) throw new Error(`backend must be 'gpu', 'cpu' or 'auto' (found '${String(backend)}')`);
+  if (backend === 'cpu') return { kind: 'cpu' };
+  if (ctx) return { kind: 'gpu', ctx };
+  try {
+    return { kind: 'gpu', ctx: await sharedGpuContext() };
+  } catch (e) {
+    const why = e instanceof NoGpuAdapterError ? e.message : `GPU initialisation failed: ${(e as Error).message}`;
+    if (backend === 'gpu') throw new Error(`backend 'gpu' requested but ${why}; ${NO_ADAPTER_HINT}`);
+    if (!warned) {
+      warned = true;
+      warnSink(`ptyxanes: no GPU (${why}); using the CPU path. To use a GPU, ${NO_ADAPTER_HINT}.`);
+    }
+    return { kind: 'cpu', reason: why };
+  }
+}
