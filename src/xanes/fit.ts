@@ -1,0 +1,177 @@
+/**
+ * fitXanes: per-pixel (2D) or per-voxel (3D) Ni K-edge fit of an attenuation stack
+ * [nE, ...spatial] → calibrated oxidation-state map with uncertainty (the reference paper's
+ * Methods, "Fitting of Ni oxidation state"; details in lm.ts, normalize.ts, calibration.ts).
+ */
+import type { RealArray } from '../core/arrays.ts';
+import { throwIfAborted, type RunControl } from '../core/progress.ts';
+import { resolveBackend, type Backend } from '../gpu/backend.ts';
+import { adapterLabel, type GpuContext } from '../gpu/context.ts';
+import { defaultCalibration, oxidationState, type Calibration } from './calibration.ts';
+import { CpuPixelFitter, allocFitMaps, type FitMaps } from './fit-cpu.ts';
+import { fitStackGpu } from './fit-gpu.ts';
+import { resolveGrid, type GridOptions } from './grid.ts';
+import type { LmSettings } from './lm.ts';
+import { checkStack, edgeSteps, normWeights, resolveMinEdgeStep } from './normalize.ts';
+import { XANES_STATUS_NAMES, hasValues } from './status.ts';
+
+export interface XanesOptions extends GridOptions, RunControl {
+  backend?: Backend;
+  ctx?: GpuContext;
+  /** Edge → state line; default: `defaultCalibration` measured on this energy grid. */
+  calibration?: Calibration;
+  /** Pixels whose edge jump (mean post − mean pre, see normalize.ts) is at or below this are masked (NaN); default 10 % of the 99th percentile. */
+  minEdgeStep?: number;
+  /** Fit a linear background with the Gaussians (default false: normalisation removes it). */
+  background?: boolean;
+  maxIterations?: number;
+  /** GPU pixels per dispatch. */
+  blockPixels?: number;
+}
+
+export interface XanesSummary {
+  nSpectra: number;
+  /** Pixels with values (status ok or not-converged). */
+  nFitted: number;
+  statusCounts: Record<string, number>;
+  oxidationMean: number;
+  oxidationMedian: number;
+  oxidationP05: number;
+  oxidationP95: number;
+  edgeMedianEv: number;
+  /** Median per-pixel standard errors. */
+  medianEdgeStdEv: number;
+  medianOxidationStd: number;
+  elapsedMs: number;
+  spectraPerSecond: number;
+}
+
+export interface XanesResult {
+  /** Spatial shape (the stack's shape without the energy axis). */
+  shape: number[];
+  oxidationState: Float32Array;
+  oxidationStateStd: Float32Array;
+  edgeEnergyEv: Float32Array;
+  edgeEnergyStdEv: Float32Array;
+  edgeStep: Float32Array;
+  e0HalfStepEv: Float32Array;
+  derivMaxEv: Float32Array;
+  /** XanesStatus per pixel (see status.ts). */
+  status: Uint8Array;
+  iterations: Uint16Array;
+  calibration: Calibration;
+  energiesEv: number[];
+  preEdgeEv: [number, number];
+  postEdgeEv: [number, number];
+  fitRangeEv: [number, number];
+  minEdgeStep: number;
+  backend: 'gpu' | 'cpu';
+  adapter?: string;
+  summary: XanesSummary;
+}
+
+export async function fitXanes(stack: RealArray, energiesEv: ArrayLike<number>, opts: XanesOptions = {}): Promise<XanesResult> {
+  const t0 = performance.now();
+  // Shape first: a depth/energy mismatch is the likelier mistake and the clearer message.
+  const nPix = checkStack(stack, energiesEv.length);
+  const grid = resolveGrid(energiesEv, opts);
+  const weights = normWeights(grid);
+  const lm: Partial<LmSettings> = { background: !!opts.background, ...(opts.maxIterations ? { maxIterations: opts.maxIterations } : {}) };
+  const calibration = opts.calibration ?? defaultCalibration({ ...gridOpts(opts), energiesEv: grid.energyEv });
+  const minEdgeStep = resolveMinEdgeStep(edgeSteps(stack.data, nPix, weights), opts.minEdgeStep);
+  const maps = allocFitMaps(nPix);
+  throwIfAborted(opts.signal);
+  const be = await resolveBackend(opts.backend ?? 'auto', opts.ctx);
+  if (be.kind === 'gpu') {
+    await fitStackGpu(be.ctx, stack.data, nPix, grid, weights, minEdgeStep, maps, { lm, blockPixels: opts.blockPixels, onProgress: opts.onProgress, signal: opts.signal });
+  } else {
+    await fitStackCpu(stack.data, nPix, maps, { grid, weights, lm, minEdgeStep }, opts);
+  }
+  const elapsedMs = performance.now() - t0;
+  return assemble(maps, stack.shape.slice(1), calibration, grid, minEdgeStep, be.kind, be.kind === 'gpu' ? adapterLabel(be.ctx.info) : undefined, elapsedMs);
+}
+
+function gridOpts(o: GridOptions): GridOptions {
+  return { preEdgeEv: o.preEdgeEv, postEdgeEv: o.postEdgeEv, fitRangeEv: o.fitRangeEv, postEdgeDegree: o.postEdgeDegree, edgeStepEnergyEv: o.edgeStepEnergyEv };
+}
+
+/** CPU path: blocks of pixels on this thread, yielding between blocks for progress and abort. */
+async function fitStackCpu(data: Float32Array, nPix: number, maps: FitMaps, c: ConstructorParameters<typeof CpuPixelFitter>[0], ctl: RunControl): Promise<void> {
+  const fitter = new CpuPixelFitter(c);
+  const block = 2048;
+  for (let p0 = 0; p0 < nPix; p0 += block) {
+    throwIfAborted(ctl.signal);
+    const p1 = Math.min(nPix, p0 + block);
+    fitter.fitRange(data, nPix, p0, p1, maps);
+    ctl.onProgress?.({ stage: 'xanes-fit', done: p1, total: nPix, message: `${p1}/${nPix} spectra (CPU)` });
+    if (p1 < nPix) await new Promise((r) => setImmediate(r));
+  }
+}
+
+function assemble(maps: FitMaps, shape: readonly number[], cal: Calibration, grid: ReturnType<typeof resolveGrid>, minEdgeStep: number, backend: 'gpu' | 'cpu', adapter: string | undefined, elapsedMs: number): XanesResult {
+  const n = maps.status.length;
+  const ox = new Float32Array(n);
+  const oxStd = new Float32Array(n);
+  const counts: Record<string, number> = {};
+  for (const name of Object.values(XANES_STATUS_NAMES)) counts[name] = 0;
+  let nFitted = 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const st = maps.status[i];
+    counts[XANES_STATUS_NAMES[st]]++;
+    if (hasValues(st) && Number.isFinite(maps.edgeEnergyEv[i])) {
+      ox[i] = oxidationState(cal, maps.edgeEnergyEv[i]);
+      oxStd[i] = Math.abs(cal.valencePerEv) * maps.edgeEnergyStdEv[i];
+      sum += ox[i];
+      nFitted++;
+    } else {
+      ox[i] = NaN;
+      oxStd[i] = NaN;
+    }
+  }
+  const q = quantiles(ox, [0.05, 0.5, 0.95]);
+  return {
+    shape: [...shape],
+    oxidationState: ox,
+    oxidationStateStd: oxStd,
+    edgeEnergyEv: maps.edgeEnergyEv,
+    edgeEnergyStdEv: maps.edgeEnergyStdEv,
+    edgeStep: maps.edgeStep,
+    e0HalfStepEv: maps.e0HalfStepEv,
+    derivMaxEv: maps.derivMaxEv,
+    status: maps.status,
+    iterations: maps.iterations,
+    calibration: cal,
+    energiesEv: Array.from(grid.energyEv),
+    preEdgeEv: grid.preEdgeEv,
+    postEdgeEv: grid.postEdgeEv,
+    fitRangeEv: grid.fitRangeEv,
+    minEdgeStep,
+    backend,
+    adapter,
+    summary: {
+      nSpectra: n,
+      nFitted,
+      statusCounts: counts,
+      oxidationMean: nFitted ? sum / nFitted : NaN,
+      oxidationMedian: q[1],
+      oxidationP05: q[0],
+      oxidationP95: q[2],
+      edgeMedianEv: quantiles(maps.edgeEnergyEv, [0.5])[0],
+      medianEdgeStdEv: quantiles(maps.edgeEnergyStdEv, [0.5])[0],
+      medianOxidationStd: quantiles(oxStd, [0.5])[0],
+      elapsedMs,
+      spectraPerSecond: n / (elapsedMs / 1000),
+    },
+  };
+}
+
+/** Quantiles of the finite values (a strided sample of at most ~10⁶ for large volumes). */
+function quantiles(v: Float32Array, qs: number[]): number[] {
+  const stride = Math.max(1, Math.floor(v.length / 1_000_000));
+  const sample: number[] = [];
+  for (let i = 0; i < v.length; i += stride) if (Number.isFinite(v[i])) sample.push(v[i]);
+  if (!sample.length) return qs.map(() => NaN);
+  const s = Float64Array.from(sample).sort();
+  return qs.map((q) => s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))]);
+}
