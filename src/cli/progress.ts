@@ -44,7 +44,8 @@ export function createProgressReporter(opts: { quiet?: boolean; stream?: NodeJS.
     const eta = frac > 0 ? (elapsed * (1 - frac)) / frac : NaN;
     const pct = `${(frac * 100).toFixed(0).padStart(3)}%`;
     const msg = ev.message ? ` ${ev.message}` : '';
-    return `${ev.stage} ${ev.done}/${ev.total} ${pct} elapsed ${fmtTime(elapsed)} eta ${fmtTime(eta)} total ${fmtTime((now - t0) / 1000)}${msg}`;
+    const done = Number.isInteger(ev.done) ? String(ev.done) : ev.done.toFixed(1);
+    return `${ev.stage} ${done}/${ev.total} ${pct} elapsed ${fmtTime(elapsed)} eta ${fmtTime(eta)} total ${fmtTime((now - t0) / 1000)}${msg}`;
   };
 
   return {

@@ -1,0 +1,73 @@
+/** Option groups shared by several commands, so flags mean the same everywhere. */
+import { PtyxanesError } from '../../core/errors.ts';
+import type { OptionSpec } from '../args.ts';
+
+export const BACKEND_OPTION: Record<string, OptionSpec> = {
+  backend: { type: 'string', default: 'auto', choices: ['auto', 'gpu', 'cpu'], help: "where to compute: 'auto' uses a GPU when there is an adapter" },
+};
+
+export const EPIE_OPTIONS: Record<string, OptionSpec> = {
+  iterations: { type: 'int', meta: 'N', help: 'ePIE iterations per energy (default 50)' },
+  mode: { type: 'string', choices: ['parallel', 'sequential'], help: 'ePIE update scheme (default: parallel)' },
+  'probe-modes': { type: 'int', meta: 'K', help: 'incoherent probe modes (default 1)' },
+  alpha: { type: 'number', help: 'object step size (default 1)' },
+  beta: { type: 'number', help: 'probe step size (default 1)' },
+  'probe-update-start': { type: 'int', meta: 'N', help: 'first iteration with probe updates (default 2)' },
+  seed: { type: 'int', help: 'seed of the random position order (default 1)' },
+};
+
+export const READ_OPTIONS: Record<string, OptionSpec> = {
+  'data-path': { type: 'string', meta: 'H5PATH', help: 'dataset of frames inside each entry, if not the CXI default' },
+  'translation-path': { type: 'string', meta: 'H5PATH', help: 'positions dataset [n,2|3] (x, y[, z]) if not the CXI default' },
+  'translation-is': { type: 'string', choices: ['sample', 'probe'], help: "whether stored positions are the sample's translation (CXI, default) or the probe's position" },
+  'position-scale': { type: 'number', meta: 'M_PER_UNIT', help: 'metres per stored position unit when the file has no units attribute' },
+  'energy-unit': { type: 'string', choices: ['J', 'eV', 'keV', 'auto'], help: 'unit of the stored energy when the file does not say (default: detected)' },
+  'mask-path': { type: 'string', meta: 'H5PATH', help: 'detector mask dataset [h,w] (default instrument_1/detector_1/mask)' },
+  'swap-xy': { type: 'boolean', default: false, help: 'swap the x and y scan axes of the input positions' },
+  'flip-x': { type: 'boolean', default: false, help: 'negate the x scan positions' },
+  'flip-y': { type: 'boolean', default: false, help: 'negate the y scan positions' },
+  'energy-ev': { type: 'number', help: 'override the energy of a single-entry input (eV)' },
+};
+
+export function epieOptionsFrom(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (o.iterations !== undefined) out.iterations = o.iterations;
+  if (o.mode !== undefined) out.mode = o.mode;
+  if (o['probe-modes'] !== undefined) out.probeModes = o['probe-modes'];
+  if (o.alpha !== undefined) out.alpha = o.alpha;
+  if (o.beta !== undefined) out.beta = o.beta;
+  if (o['probe-update-start'] !== undefined) out.probeUpdateStart = o['probe-update-start'];
+  if (o.seed !== undefined) out.seed = o.seed;
+  return out;
+}
+
+export function readOptionsFrom(o: Record<string, unknown>): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  if (o['data-path']) out.dataPath = o['data-path'];
+  if (o['translation-path']) out.translationPath = o['translation-path'];
+  if (o['translation-is']) out.translationIs = o['translation-is'];
+  if (o['position-scale'] !== undefined) out.positionScaleM = o['position-scale'];
+  if (o['energy-unit']) out.energyUnit = o['energy-unit'];
+  if (o['mask-path']) out.maskPath = o['mask-path'];
+  if (o['swap-xy']) out.swapXY = true;
+  if (o['flip-x']) out.flipX = true;
+  if (o['flip-y']) out.flipY = true;
+  if (o['energy-ev'] !== undefined) out.energyEv = o['energy-ev'];
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** A 'lo,hi' energy range given in eV (or keV, detected) as [lo, hi] eV. */
+export function energyRange(v: unknown, name: string): [number, number] | undefined {
+  if (v === undefined) return undefined;
+  const parts = (v as string[]).map(Number);
+  if (parts.length !== 2 || parts.some((x) => !Number.isFinite(x)) || parts[0] >= parts[1]) {
+    throw new PtyxanesError('expected two increasing energies', { field: `--${name}`, expected: 'LO,HI in eV (e.g. 8270,8300)', found: (v as string[]).join(',') });
+  }
+  return (parts[1] < 100 ? parts.map((x) => x * 1000) : parts) as [number, number];
+}
+
+export function need(o: Record<string, unknown>, name: string, what: string): string {
+  const v = o[name];
+  if (typeof v !== 'string' || !v) throw new PtyxanesError(`missing --${name} ${what}`);
+  return v;
+}

@@ -1,0 +1,108 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { PtyxanesError } from '../../core/errors.ts';
+import { runPipeline2d, type Pipeline2dResult } from '../../pipeline/pipeline2d.ts';
+import type { CommandModule } from '../main.ts';
+import { BACKEND_OPTION, EPIE_OPTIONS, READ_OPTIONS, energyRange, epieOptionsFrom, readOptionsFrom } from './common.ts';
+
+export const spec: CommandModule['spec'] = {
+  name: 'pipeline',
+  summary: "the whole 2D chain: 'pipeline 2d' from diffraction patterns to calibrated Ni oxidation-state maps",
+  usage: 'ptyxanes pipeline 2d (--input DIR_OR_CXI | --preset 2d-small) --out DIR [options]',
+  positionals: ['2d'],
+  options: {
+    input: { type: 'string', meta: 'PATH', help: 'simulated sample directory, CXI file with one entry per energy, or directory of CXI files' },
+    preset: { type: 'string', meta: 'NAME', help: 'use the simulated sample NAME under samples/generated/, simulating it first if absent (e.g. 2d-small)' },
+    out: { type: 'string', meta: 'DIR', help: 'run directory (results, maps, provenance)' },
+    resume: { type: 'boolean', default: false, help: 'continue an interrupted run in --out without redoing finished energies' },
+    force: { type: 'boolean', default: false, help: 'replace an existing run in --out' },
+    ...BACKEND_OPTION,
+    ...EPIE_OPTIONS,
+    'no-warm-start': { type: 'boolean', default: false, help: 'start every energy from scratch instead of from its neighbour' },
+    'pixel-size-nm': { type: 'number', default: 40, meta: 'NM', help: 'common pixel size before registration (the paper: 40 nm)' },
+    'allow-upsample': { type: 'boolean', default: false, help: 'use --pixel-size-nm even when finer than the reconstructions' },
+    strategy: { type: 'string', default: 'reference', choices: ['reference', 'chain'], help: 'register every energy to one reference, or chain neighbours' },
+    'reference-energy': { type: 'number', meta: 'EV', help: 'energy of the registration reference (default: highest)' },
+    'upsample-factor': { type: 'int', default: 100, meta: 'U', help: 'registration precision 1/U pixel' },
+    'pre-edge': { type: 'list', meta: 'LO,HI', help: 'pre-edge range in eV (default 8270,8300)' },
+    'post-edge': { type: 'list', meta: 'LO,HI', help: 'post-edge range in eV (default 8400,8420)' },
+    'fit-range': { type: 'list', meta: 'LO,HI', help: 'energy range of the 3-Gaussian edge fit in eV' },
+    calibration: { type: 'string', meta: 'JSON', help: 'edge-energy → oxidation-state calibration (default: shipped NiO/LiNiO2 line)' },
+    ...READ_OPTIONS,
+  },
+  examples: [
+    'ptyxanes pipeline 2d --preset 2d-small --out runs/2d-small',
+    'ptyxanes pipeline 2d --input scan_0042.cxi --out runs/scan42 --iterations 100 --backend gpu',
+    'ptyxanes pipeline 2d --input scan_0042.cxi --out runs/scan42 --resume',
+    'ptyxanes pipeline 2d --config pipeline.json --out runs/a --json > summary.json',
+  ],
+};
+
+function fmtTruth(r: Pipeline2dResult): string[] {
+  if (!r.truth) return [];
+  const t = r.truth;
+  return [
+    `  vs ground truth:  RMS error ${t.rmsError.toFixed(3)} valence over ${t.pixels} crystal pixels (bias ${t.bias >= 0 ? '+' : ''}${t.bias.toFixed(3)}); truth mean Ni${t.truthMean.toFixed(2)}+`,
+    ...(t.driftErrorPx !== undefined ? [`  registration vs simulated drifts: max error ${t.driftErrorPx.toFixed(3)} px`] : []),
+  ];
+}
+
+export function formatSummary(r: Pipeline2dResult): string {
+  const x = r.xanes;
+  const lines = [
+    `ptyxanes pipeline 2d: ${r.energiesEv.length} energies (${r.energiesEv[0].toFixed(1)}–${r.energiesEv[r.energiesEv.length - 1].toFixed(1)} eV), backend ${r.backend}`,
+    `  Ni oxidation state: mean ${x.oxidationMean.toFixed(3)}, median ${x.oxidationMedian.toFixed(3)}, 5–95% ${x.oxidationP05.toFixed(2)}–${x.oxidationP95.toFixed(2)} over ${x.nFitted} pixels; median uncertainty ±${x.medianOxidationStd.toFixed(3)}`,
+    ...fmtTruth(r),
+    `  grid: ${r.grid.shape[1]}×${r.grid.shape[0]} pixels of ${(r.grid.pixelSizeM * 1e9).toFixed(1)} nm`,
+    `  time: ${Object.entries(r.timingsS)
+      .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+      .join(', ')}`,
+    `  maps: ${r.files.oxidationState}`,
+    `        ${r.files.uncertainty}`,
+    `        ${r.files.histogramPng}`,
+    `  all results: ${r.files.resultsH5} (summary ${r.files.summary})`,
+  ];
+  return lines.join('\n');
+}
+
+export const run: CommandModule['run'] = async ({ options: o, positionals }, io) => {
+  const kind = positionals[0];
+  if (kind !== '2d') throw new PtyxanesError(kind === '3d' ? "'pipeline 3d' is not available yet (3D-SP comes with the tomography stage)" : "which pipeline? use 'pipeline 2d'", { expected: '2d', found: kind ?? 'nothing' });
+  if (!o.out) throw new PtyxanesError('missing --out DIR');
+  const rep = io.progress({ quiet: o.quiet as boolean });
+  let input = o.input as string | undefined;
+  if (!input && o.preset) {
+    input = join('samples', 'generated', String(o.preset));
+    if (!existsSync(join(input, 'manifest.json'))) {
+      rep.log(`simulating sample '${o.preset}' into ${input} (first run only)`);
+      const { simulate } = await import('../../sim/index.ts');
+      await simulate(String(o.preset), { outDir: input, force: existsSync(input), onProgress: rep.onProgress, signal: io.signal });
+    }
+  }
+  if (!input) throw new PtyxanesError('missing --input PATH (or --preset NAME)');
+  const result = await runPipeline2d({
+    input,
+    outDir: o.out as string,
+    resume: o.resume as boolean,
+    force: o.force as boolean,
+    backend: o.backend as 'auto',
+    epie: epieOptionsFrom(o),
+    warmStart: !(o['no-warm-start'] as boolean),
+    pixelSizeM: (o['pixel-size-nm'] as number) * 1e-9,
+    allowUpsample: o['allow-upsample'] as boolean,
+    strategy: o.strategy as 'reference',
+    referenceEnergyEv: o['reference-energy'] as number | undefined,
+    upsampleFactor: o['upsample-factor'] as number,
+    preEdgeEv: energyRange(o['pre-edge'], 'pre-edge'),
+    postEdgeEv: energyRange(o['post-edge'], 'post-edge'),
+    fitRangeEv: energyRange(o['fit-range'], 'fit-range'),
+    calibrationFile: o.calibration as string | undefined,
+    read: readOptionsFrom(o),
+    onProgress: rep.onProgress,
+    signal: io.signal,
+  });
+  rep.done();
+  if (o.json) io.out(JSON.stringify(result, null, 2));
+  else io.out(formatSummary(result));
+  return 0;
+};

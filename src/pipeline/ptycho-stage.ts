@@ -1,0 +1,168 @@
+/**
+ * The per-energy ptychography stage of a run: reconstruct each CXI entry (warm-started
+ * from the previous energy), and save what later stages and a resumed run need. A
+ * finished energy is never redone: its files plus its stage record in run.json mark it.
+ */
+import { readFile } from 'node:fs/promises';
+import type { ComplexArray, RealArray } from '../core/arrays.ts';
+import type { RunControl } from '../core/progress.ts';
+import { throwIfAborted } from '../core/progress.ts';
+import { complexDataset, readHdf5Complex, writeHdf5Tree } from '../io/hdf5-tree.ts';
+import { openCxiEntry, type CxiReadOptions } from '../io/cxi.ts';
+import { writeJson } from '../io/files.ts';
+import { readTiff, writeTiff } from '../io/tiff.ts';
+import { reconstructEpie, warmStartInit, type EpieOptions, type EpieResult } from '../ptycho/index.ts';
+import { energyTag, type SeriesEntry } from './inputs.ts';
+import type { RunDir } from './run-dir.ts';
+
+/** What later stages read back for one energy. */
+export interface EnergyRecord {
+  energyEv: number;
+  pixelSizeM: number;
+  originM: [number, number];
+  shape: [number, number];
+  /** Bounding box of the well-lit area: rows [r0, r1), cols [c0, c1). */
+  litBox: [number, number, number, number];
+  iterations: number;
+  finalError: number;
+  seconds: number;
+  patternUpdatesPerS: number;
+  backend: string;
+}
+
+function litBox(mask: Uint8Array, h: number, w: number): [number, number, number, number] {
+  let r0 = h;
+  let r1 = 0;
+  let c0 = w;
+  let c1 = 0;
+  for (let r = 0; r < h; r++) {
+    for (let c = 0; c < w; c++) {
+      if (!mask[r * w + c]) continue;
+      if (r < r0) r0 = r;
+      if (r >= r1) r1 = r + 1;
+      if (c < c0) c0 = c;
+      if (c >= c1) c1 = c + 1;
+    }
+  }
+  return r1 > r0 ? [r0, r1, c0, c1] : [0, h, 0, w];
+}
+
+async function saveEnergy(run: RunDir, tag: string, r: EpieResult): Promise<{ outputs: string[]; record: EnergyRecord }> {
+  const dir = run.path('ptycho', tag);
+  const [h, w] = r.object.shape as [number, number];
+  const meta = { pixelSizeM: r.pixelSizeM };
+  const att = new Float32Array(h * w);
+  for (let i = 0; i < h * w; i++) att[i] = -Math.log(r.modulus.data[i]);
+  const outputs = [`${dir}/attenuation.tif`, `${dir}/modulus.tif`, `${dir}/phase.tif`, `${dir}/state.h5`, `${dir}/energy.json`];
+  await writeTiff(outputs[0], { data: att, shape: [h, w] }, { ...meta, description: `-ln|O| at ${r.energyEv} eV` });
+  await writeTiff(outputs[1], r.modulus, { ...meta, description: `|O| at ${r.energyEv} eV` });
+  await writeTiff(outputs[2], r.phase, { ...meta, description: `arg O (rad) at ${r.energyEv} eV` });
+  await writeHdf5Tree(outputs[3], {
+    attrs: { energy_eV: r.energyEv, pixel_size_m: r.pixelSizeM, origin_m: [...r.originM], source: r.label },
+    datasets: {
+      object: complexDataset(r.object.data, r.object.shape),
+      probe: complexDataset(r.probe.data, r.probe.shape, { modes_power: r.modePowers }),
+      illumination: { data: r.illumination.data, shape: r.illumination.shape },
+      errors: { data: Float64Array.from(r.errors), shape: [r.errors.length] },
+    },
+  });
+  const record: EnergyRecord = {
+    energyEv: r.energyEv,
+    pixelSizeM: r.pixelSizeM,
+    originM: r.originM,
+    shape: [h, w],
+    litBox: litBox(r.illuminatedMask, h, w),
+    iterations: r.errors.length,
+    finalError: r.errors[r.errors.length - 1] ?? NaN,
+    seconds: r.timings.totalS,
+    patternUpdatesPerS: r.timings.patternUpdatesPerS,
+    backend: r.timings.backend,
+  };
+  await writeJson(outputs[4], { ...record, errors: r.errors, timings: r.timings, modePowers: r.modePowers });
+  return { outputs, record };
+}
+
+/** The saved state of a finished energy, to warm-start the next one after a resume. */
+async function loadEnergyState(run: RunDir, tag: string): Promise<{ object: ComplexArray; probe: ComplexArray; record: EnergyRecord }> {
+  const dir = run.path('ptycho', tag);
+  const record = JSON.parse(await readFile(`${dir}/energy.json`, 'utf8')) as EnergyRecord;
+  const object = await readHdf5Complex(`${dir}/state.h5`, 'object');
+  const probe = await readHdf5Complex(`${dir}/state.h5`, 'probe');
+  return { object, probe, record };
+}
+
+export async function loadEnergyRecord(run: RunDir, entry: SeriesEntry): Promise<EnergyRecord> {
+  return JSON.parse(await readFile(run.path('ptycho', energyTag(entry.energyEv), 'energy.json'), 'utf8')) as EnergyRecord;
+}
+
+/** −ln|O| of one energy, cropped to its well-lit box, with that crop's origin. */
+export async function loadAttenuation(run: RunDir, entry: SeriesEntry): Promise<{ image: RealArray; pixelSizeM: number; originM: [number, number] }> {
+  const rec = await loadEnergyRecord(run, entry);
+  const img = await readTiff(run.path('ptycho', energyTag(entry.energyEv), 'attenuation.tif'));
+  const [r0, r1, c0, c1] = rec.litBox;
+  const w = img.shape[1];
+  const out = new Float32Array((r1 - r0) * (c1 - c0));
+  for (let r = r0; r < r1; r++) out.set(img.data.subarray(r * w + c0, r * w + c1), (r - r0) * (c1 - c0));
+  const originM: [number, number] = [rec.originM[0] + c0 * rec.pixelSizeM, rec.originM[1] + r0 * rec.pixelSizeM];
+  return { image: { data: out, shape: [r1 - r0, c1 - c0] }, pixelSizeM: rec.pixelSizeM, originM };
+}
+
+export interface PtychoStageOptions extends RunControl {
+  epie: EpieOptions;
+  warmStart: boolean;
+  /** Iterations for warm-started energies (default: epie.iterations). */
+  warmIterations?: number;
+  read?: CxiReadOptions;
+}
+
+/** Reconstructs every energy not yet done, in energy order, warm-starting from the previous one. */
+export async function runPtychoStage(run: RunDir, entries: SeriesEntry[], opts: PtychoStageOptions): Promise<EnergyRecord[]> {
+  const records: EnergyRecord[] = [];
+  let prev: { object: ComplexArray; probe: ComplexArray; pixelSizeM: number; originM: [number, number] } | null = null;
+  for (const [i, entry] of entries.entries()) {
+    throwIfAborted(opts.signal);
+    const tag = energyTag(entry.energyEv);
+    const stageName = `ptycho/${tag}`;
+    if (run.isDone(stageName)) {
+      // Keep the chain of warm starts: the next energy starts from this saved state.
+      const s = opts.warmStart && !run.isDone(`ptycho/${energyTag(entries[i + 1]?.energyEv ?? NaN)}`) ? await loadEnergyState(run, tag) : null;
+      const rec = s?.record ?? (await loadEnergyRecord(run, entry));
+      if (s) prev = { object: s.object, probe: s.probe, pixelSizeM: rec.pixelSizeM, originM: rec.originM };
+      records.push(rec);
+      opts.onProgress?.({ stage: 'ptycho', done: i + 1, total: entries.length, message: `${entry.energyEv.toFixed(1)} eV (done earlier)` });
+      continue;
+    }
+    const source = await openCxiEntry(entry.file, entry.entry, opts.read);
+    let result: EpieResult;
+    try {
+      const warm = opts.warmStart && prev !== null;
+      const init = warm ? warmStartInit(prev!, source) : {};
+      result = await reconstructEpie(source, {
+        ...opts.epie,
+        ...init,
+        // A warm probe is already good: update it from the start, as reconstructSeries does.
+        ...(warm ? { probeUpdateStart: 0, iterations: opts.warmIterations ?? opts.epie.iterations } : {}),
+        signal: opts.signal,
+        onProgress: (ev) =>
+          opts.onProgress?.({
+            stage: 'ptycho',
+            done: i + ev.done / Math.max(1, ev.total),
+            total: entries.length,
+            message: `${entry.energyEv.toFixed(1)} eV (${i + 1}/${entries.length}) iteration ${ev.done}/${ev.total}${ev.values?.error !== undefined ? ` error ${ev.values.error.toExponential(3)}` : ''}`,
+            values: { energyEv: entry.energyEv, ...ev.values },
+          }),
+      });
+    } finally {
+      await source.close?.();
+    }
+    let saved: Awaited<ReturnType<typeof saveEnergy>> | undefined;
+    await run.stage(stageName, async () => {
+      saved = await saveEnergy(run, tag, result);
+      return { outputs: saved.outputs, info: { energyEv: entry.energyEv, iterations: saved.record.iterations, finalError: saved.record.finalError } };
+    });
+    records.push(saved!.record);
+    prev = { object: result.object, probe: result.probe, pixelSizeM: result.pixelSizeM, originM: result.originM };
+    opts.onProgress?.({ stage: 'ptycho', done: i + 1, total: entries.length, message: `${entry.energyEv.toFixed(1)} eV done, error ${saved!.record.finalError.toExponential(3)}` });
+  }
+  return records;
+}
