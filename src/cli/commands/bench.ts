@@ -55,7 +55,10 @@ export async function run({ options }: { options: Record<string, unknown> }, io:
     const name = f.replace(/^bench-|\.ts$/g, '');
     let parsed: unknown;
     try {
-      parsed = JSON.parse(r.stdout.trim().split('\n').filter((l) => l.startsWith('{') || l.startsWith('[')).pop() ?? 'null');
+      // The JSON document starts at the first line that opens one (pretty-printed or one line).
+      const lines = r.stdout.split('\n');
+      const start = lines.findIndex((l) => l.startsWith('{') || l.startsWith('['));
+      parsed = start < 0 ? null : JSON.parse(lines.slice(start).join('\n'));
     } catch {
       parsed = null;
     }

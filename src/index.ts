@@ -1,0 +1,45 @@
+/**
+ * ptyxanes: spectro-ptychography from far-field diffraction patterns to Ni oxidation-state
+ * maps, on WebGPU or CPU. The typed library API an analysis script imports; the CLI and
+ * the browser page are thin layers over it.
+ *
+ *   import { runPipeline2d, reconstructEpie, registerStack, fitXanes, openCxiEntry } from 'ptyxanes';
+ *
+ * Every algorithm takes `backend: 'gpu' | 'cpu' | 'auto'`, an `onProgress` callback and an
+ * AbortSignal. Units are in names (energyEv, pixelSizeM, angleDeg); complex arrays are
+ * interleaved float32 (re, im) with an explicit shape.
+ */
+export { VERSION } from './version.ts';
+
+// Core types and errors
+export { PtyxanesError } from './core/errors.ts';
+export type { RealArray, ComplexArray, Shape } from './core/arrays.ts';
+export { realArray, complexArray, abs, angle } from './core/arrays.ts';
+export type { ProgressEvent, ProgressCallback, RunControl } from './core/progress.ts';
+export type { FrameSource, ScanGeometry } from './core/frames.ts';
+export { MemoryFrameSource, objectPixelSizeM, wavelengthM } from './core/frames.ts';
+
+// GPU runtime
+export { createGpuContext, GpuContext, NoGpuAdapterError, adapterLabel } from './gpu/context.ts';
+export { resolveBackend, sharedGpuContext, disposeSharedGpuContext, setBackendWarningSink } from './gpu/backend.ts';
+export type { Backend } from './gpu/backend.ts';
+
+// Stages, in the order data flows
+export { fft2d, fft2dCpu, CpuFft2d, GpuFft2d, fftshift2d, ifftshift2d } from './fft/index.ts';
+export type { FftDirection } from './fft/index.ts';
+export { reconstructEpie, reconstructSeries, warmStartInit, attenuation } from './ptycho/index.ts';
+export type { EpieOptions, EpieResult, EpieMode, ProbeInit } from './ptycho/index.ts';
+export { registerPairs, phaseCrossCorrelation, registerStack, fourierShift, shiftImage, rescaleImage, rescaleStack, cropToRegion } from './register/index.ts';
+export type { RegisterStackOptions, StackRegistration } from './register/index.ts';
+export { fitXanes, normalizeStack, calibrate, defaultCalibration, loadCalibration, histogram, writeXanesOutputs, loadReferenceSpectra, readSpectrumFile } from './xanes/index.ts';
+export type { XanesOptions, XanesResult, Calibration } from './xanes/index.ts';
+export { simulate, simulateInMemory, listPresets } from './sim/index.ts';
+export type { SimManifest } from './sim/index.ts';
+
+// Pipelines
+export { runPipeline2d } from './pipeline/pipeline2d.ts';
+export type { Pipeline2dOptions, Pipeline2dResult } from './pipeline/pipeline2d.ts';
+
+// I/O
+export { openCxiEntry, openCxiEntries, listCxiEntries, writeCxi, CxiWriter, readTiff, writeTiff, writePng, readEnergies, describeFile, formatDescription } from './io/index.ts';
+export type { CxiReadOptions, CxiEntryInput } from './io/index.ts';
