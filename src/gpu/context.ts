@@ -210,8 +210,14 @@ export class GpuContext {
   }
 
   upload(buffer: GPUBuffer, data: ArrayBufferView, byteOffset = 0): void {
-    // writeBuffer needs a multiple of 4 bytes.
+    // writeBuffer needs a multiple of 4 bytes, and Dawn rejects SharedArrayBuffer-backed data.
     const len = data.byteLength - (data.byteLength % 4);
+    if (typeof SharedArrayBuffer !== 'undefined' && data.buffer instanceof SharedArrayBuffer) {
+      const copy = new Uint8Array(len);
+      copy.set(new Uint8Array(data.buffer, data.byteOffset, len));
+      this.device.queue.writeBuffer(buffer, byteOffset, copy.buffer, 0, len);
+      return;
+    }
     this.device.queue.writeBuffer(buffer, byteOffset, data.buffer, data.byteOffset, len);
   }
 

@@ -16,6 +16,7 @@ import type { EpieOptions } from '../ptycho/index.ts';
 import type { StackStrategy } from '../register/index.ts';
 import { loadCalibration, fitXanes, writeXanesOutputs, type XanesResult } from '../xanes/index.ts';
 import { discoverSeries, type SeriesInput } from './inputs.ts';
+import { probeModelFor, type ZonePlateModel } from './probe-model.ts';
 import { runPtychoStage, type EnergyRecord } from './ptycho-stage.ts';
 import { writeRunResults } from './results.ts';
 import { RunDir } from './run-dir.ts';
@@ -32,6 +33,9 @@ export interface Pipeline2dOptions extends RunControl {
   /** ePIE settings (defaults: 50 iterations, parallel mode on the GPU, sequential on the CPU… see ptycho). */
   epie?: Omit<EpieOptions, 'backend' | 'ctx' | 'objectInit' | 'probeInit'>;
   warmStart?: boolean;
+  /** Starting probe: a zone-plate model (default; the simulator's optics for a simulated sample, else `zonePlate` or the paper's) or ePIE's mean-pattern guess. */
+  probeInit?: 'zone-plate' | 'mean-pattern';
+  zonePlate?: Partial<ZonePlateModel>;
   /** Common pixel size (m) before registration; default 40 nm (the paper). */
   pixelSizeM?: number;
   allowUpsample?: boolean;
@@ -63,6 +67,8 @@ function resultOptions(o: Pipeline2dOptions): Record<string, unknown> {
   return {
     epie: o.epie ?? {},
     warmStart: o.warmStart ?? true,
+    probeInit: o.probeInit ?? 'zone-plate',
+    zonePlate: o.zonePlate,
     pixelSizeM: o.pixelSizeM ?? 40e-9,
     allowUpsample: o.allowUpsample ?? false,
     strategy: o.strategy ?? 'reference',
@@ -95,6 +101,7 @@ export async function runPipeline2d(opts: Pipeline2dOptions): Promise<Pipeline2d
   const energies = await runPtychoStage(run, series.entries, {
     epie: { ...opts.epie, backend: b },
     warmStart: opts.warmStart ?? true,
+    probeModel: probeModelFor(opts.probeInit ?? 'zone-plate', opts.zonePlate, series.manifest),
     read: opts.read,
     onProgress: opts.onProgress,
     signal: opts.signal,

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { ComplexArray, RealArray } from '../core/arrays.ts';
+import type { FrameSource } from '../core/frames.ts';
 import type { RunControl } from '../core/progress.ts';
 import { throwIfAborted } from '../core/progress.ts';
 import { complexDataset, readHdf5Complex, writeHdf5Tree } from '../io/hdf5-tree.ts';
@@ -110,9 +111,22 @@ export async function loadAttenuation(run: RunDir, entry: SeriesEntry): Promise<
 export interface PtychoStageOptions extends RunControl {
   epie: EpieOptions;
   warmStart: boolean;
+  /** Starting probe for energies that are not warm-started (e.g. a zone-plate model); default: ePIE's own (mean pattern). */
+  probeModel?: (source: FrameSource) => ComplexArray;
   /** Iterations for warm-started energies (default: epie.iterations). */
   warmIterations?: number;
   read?: CxiReadOptions;
+}
+
+/** The model probe for a cold start, or ePIE's mean-pattern guess (said in the progress) when the model cannot be sampled. */
+function modelInit(opts: PtychoStageOptions, source: FrameSource, i: number, total: number): Pick<EpieOptions, 'probeInit'> {
+  if (!opts.probeModel) return {};
+  try {
+    return { probeInit: { zonePlate: opts.probeModel(source) } };
+  } catch (e) {
+    opts.onProgress?.({ stage: 'ptycho', done: i, total, message: `warning: probe model unusable for ${source.label} (${(e as Error).message}); starting from the mean diffraction pattern` });
+    return {};
+  }
 }
 
 /** Reconstructs every energy not yet done, in energy order, warm-starting from the previous one. */
@@ -136,7 +150,7 @@ export async function runPtychoStage(run: RunDir, entries: SeriesEntry[], opts: 
     let result: EpieResult;
     try {
       const warm = opts.warmStart && prev !== null;
-      const init = warm ? warmStartInit(prev!, source) : {};
+      const init = warm ? warmStartInit(prev!, source) : modelInit(opts, source, i, entries.length);
       result = await reconstructEpie(source, {
         ...opts.epie,
         ...init,

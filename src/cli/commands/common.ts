@@ -14,7 +14,24 @@ export const EPIE_OPTIONS: Record<string, OptionSpec> = {
   beta: { type: 'number', help: 'probe step size (default 1)' },
   'probe-update-start': { type: 'int', meta: 'N', help: 'first iteration with probe updates (default 2)' },
   seed: { type: 'int', help: 'seed of the random position order (default 1)' },
+  'probe-init': { type: 'string', default: 'zone-plate', choices: ['zone-plate', 'mean-pattern'], help: "starting probe: a Fresnel zone-plate model (the simulator's optics for a simulated sample) or the mean diffraction pattern" },
+  'zp-diameter-um': { type: 'number', meta: 'UM', help: 'zone plate diameter (default 400 µm, the paper)' },
+  'zp-outer-zone-nm': { type: 'number', meta: 'NM', help: 'outermost zone width (default 200 nm)' },
+  'zp-central-stop-um': { type: 'number', meta: 'UM', help: 'central stop diameter (default none)' },
+  'zp-defocus-mm': { type: 'number', meta: 'MM', help: 'sample distance downstream of focus (default: that of a --zp-spot-um spot)' },
+  'zp-spot-um': { type: 'number', meta: 'UM', help: 'probe (spot) diameter at the sample used to place the focus (default 2 µm)' },
 };
+
+/** Zone-plate model overrides from --zp-* flags (undefined when none given). */
+export function zonePlateFrom(o: Record<string, unknown>): Record<string, number> | undefined {
+  const z: Record<string, number> = {};
+  if (o['zp-diameter-um'] !== undefined) z.diameterM = (o['zp-diameter-um'] as number) * 1e-6;
+  if (o['zp-outer-zone-nm'] !== undefined) z.outerZoneM = (o['zp-outer-zone-nm'] as number) * 1e-9;
+  if (o['zp-central-stop-um'] !== undefined) z.centralStopDiameterM = (o['zp-central-stop-um'] as number) * 1e-6;
+  if (o['zp-defocus-mm'] !== undefined) z.defocusM = (o['zp-defocus-mm'] as number) * 1e-3;
+  if (o['zp-spot-um'] !== undefined) z.spotDiameterM = (o['zp-spot-um'] as number) * 1e-6;
+  return Object.keys(z).length ? z : undefined;
+}
 
 export const READ_OPTIONS: Record<string, OptionSpec> = {
   'data-path': { type: 'string', meta: 'H5PATH', help: 'dataset of frames inside each entry, if not the CXI default' },

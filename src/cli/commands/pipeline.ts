@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PtyxanesError } from '../../core/errors.ts';
 import { runPipeline2d, type Pipeline2dResult } from '../../pipeline/pipeline2d.ts';
 import type { CommandModule } from '../main.ts';
-import { BACKEND_OPTION, EPIE_OPTIONS, READ_OPTIONS, energyRange, epieOptionsFrom, readOptionsFrom } from './common.ts';
+import { BACKEND_OPTION, EPIE_OPTIONS, READ_OPTIONS, energyRange, epieOptionsFrom, readOptionsFrom, zonePlateFrom } from './common.ts';
 
 export const spec: CommandModule['spec'] = {
   name: 'pipeline',
@@ -88,6 +88,8 @@ export const run: CommandModule['run'] = async ({ options: o, positionals }, io)
     backend: o.backend as 'auto',
     epie: epieOptionsFrom(o),
     warmStart: !(o['no-warm-start'] as boolean),
+    probeInit: o['probe-init'] as 'zone-plate',
+    zonePlate: zonePlateFrom(o),
     pixelSizeM: (o['pixel-size-nm'] as number) * 1e-9,
     allowUpsample: o['allow-upsample'] as boolean,
     strategy: o.strategy as 'reference',

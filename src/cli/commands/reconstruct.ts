@@ -3,8 +3,9 @@ import { resolveBackend } from '../../gpu/backend.ts';
 import { discoverSeries } from '../../pipeline/inputs.ts';
 import { runPtychoStage } from '../../pipeline/ptycho-stage.ts';
 import { RunDir } from '../../pipeline/run-dir.ts';
+import { probeModelFor } from '../../pipeline/probe-model.ts';
 import type { CommandModule } from '../main.ts';
-import { BACKEND_OPTION, EPIE_OPTIONS, READ_OPTIONS, epieOptionsFrom, readOptionsFrom } from './common.ts';
+import { BACKEND_OPTION, EPIE_OPTIONS, READ_OPTIONS, epieOptionsFrom, readOptionsFrom, zonePlateFrom } from './common.ts';
 
 export const spec: CommandModule['spec'] = {
   name: 'reconstruct',
@@ -36,7 +37,7 @@ export const run: CommandModule['run'] = async ({ options: o }, io) => {
   const warmStart = !(o['no-warm-start'] as boolean);
   const runDir = await RunDir.open(o.out as string, {
     kind: 'reconstruct',
-    options: { epie, warmStart, warmIterations: o['warm-iterations'], read, backend: o.backend },
+    options: { epie, warmStart, warmIterations: o['warm-iterations'], probeInit: o['probe-init'], zonePlate: zonePlateFrom(o), read, backend: o.backend },
     inputs: series.files,
     resume: o.resume as boolean,
     force: o.force as boolean,
@@ -47,6 +48,7 @@ export const run: CommandModule['run'] = async ({ options: o }, io) => {
   const records = await runPtychoStage(runDir, series.entries, {
     epie: { ...epie, backend: backend.kind },
     warmStart,
+    probeModel: probeModelFor(o['probe-init'] as 'zone-plate', zonePlateFrom(o), series.manifest),
     warmIterations: o['warm-iterations'] as number | undefined,
     read: read as never,
     onProgress: rep.onProgress,
