@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gpuOrSkip } from './helpers/gpu.ts';
-import { resolveBackend } from '../src/gpu/backend.ts';
+import { disposeSharedGpuContext, resolveBackend, setBackendWarningSink } from '../src/gpu/backend.ts';
 import { workgroupGrid } from '../src/gpu/dispatch.ts';
 import { loadShader } from '../src/gpu/shaders.ts';
 
@@ -58,6 +58,17 @@ describe('GPU runtime', () => {
   it('resolves backends', async () => {
     expect((await resolveBackend('cpu')).kind).toBe('cpu');
     await expect(resolveBackend('tpu' as never)).rejects.toThrow(/backend must be/);
+  });
+
+  it("'auto' takes a hardware adapter, and the CPU path over a software rasteriser", async (t) => {
+    const ctx = await gpuOrSkip(t.skip);
+    const lines: string[] = [];
+    setBackendWarningSink((l) => lines.push(l));
+    const r = await resolveBackend('auto');
+    expect(r.kind).toBe(ctx.info.isSoftware ? 'cpu' : 'gpu');
+    if (ctx.info.isSoftware) expect(lines.join('\n')).toMatch(/software GPU adapter.*--backend gpu/);
+    expect((await resolveBackend('gpu')).kind).toBe('gpu');
+    disposeSharedGpuContext();
   });
 
   it('spreads large dispatches over a 2D grid', () => {

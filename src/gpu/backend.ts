@@ -1,6 +1,7 @@
 /**
- * `backend: 'gpu' | 'cpu' | 'auto'` for every algorithm. `auto` takes the GPU when an
- * adapter exists, else the CPU path with one warning line saying why.
+ * `backend: 'gpu' | 'cpu' | 'auto'` for every algorithm. `auto` takes the GPU when a
+ * hardware adapter exists, else the CPU path with one warning line saying why (no adapter,
+ * or only a software rasteriser, which is slower than the CPU path on the same cores).
  */
 import { GpuContext, NoGpuAdapterError, NO_ADAPTER_HINT, type GpuContextOptions } from './context.ts';
 
@@ -49,7 +50,17 @@ export async function resolveBackend(backend: Backend = 'auto', ctx?: GpuContext
   if (backend === 'cpu') return { kind: 'cpu' };
   if (ctx) return { kind: 'gpu', ctx };
   try {
-    return { kind: 'gpu', ctx: await sharedGpuContext() };
+    const shared = await sharedGpuContext();
+    // A software rasteriser (lavapipe, SwiftShader) runs kernels on the same CPU cores, slower
+    // than the CPU path's own code: 'auto' means the fastest path, so it takes the CPU there.
+    if (backend === 'auto' && shared.info.isSoftware && !(typeof process !== 'undefined' && process.env?.PTYXANES_AUTO_SOFTWARE_GPU)) {
+      if (!warned) {
+        warned = true;
+        warnSink(`ptyxanes: only a software GPU adapter (${shared.info.description || shared.info.device || 'CPU rasteriser'}) is present; using the CPU path, which is faster there (--backend gpu forces the adapter).`);
+      }
+      return { kind: 'cpu', reason: 'software adapter' };
+    }
+    return { kind: 'gpu', ctx: shared };
   } catch (e) {
     const why = e instanceof NoGpuAdapterError ? e.message : `GPU initialisation failed: ${(e as Error).message}`;
     if (backend === 'gpu') throw new Error(`backend 'gpu' requested but ${why}; ${NO_ADAPTER_HINT}`);
