@@ -22,6 +22,12 @@ export interface EnergyRecord {
   pixelSizeM: number;
   originM: [number, number];
   shape: [number, number];
+  /**
+   * Intensity centroid of the probe modes relative to the frame centre (rows, cols) in
+   * pixels. ePIE leaves a joint probe/object translation free, and warm starts let it
+   * wander along the series; the object's true origin is originM − centroid·pixel.
+   */
+  probeCentroidPx: [number, number];
   /** Bounding box of the well-lit area: rows [r0, r1), cols [c0, c1). */
   litBox: [number, number, number, number];
   iterations: number;
@@ -29,6 +35,25 @@ export interface EnergyRecord {
   seconds: number;
   patternUpdatesPerS: number;
   backend: string;
+}
+
+function probeCentroidPx(probe: ComplexArray): [number, number] {
+  const [K, n, m] = probe.shape.length === 3 ? probe.shape : [1, probe.shape[0], probe.shape[1]];
+  let s = 0;
+  let sy = 0;
+  let sx = 0;
+  for (let k = 0; k < K; k++) {
+    for (let y = 0; y < n; y++) {
+      for (let x = 0; x < m; x++) {
+        const i = 2 * ((k * n + y) * m + x);
+        const v = probe.data[i] * probe.data[i] + probe.data[i + 1] * probe.data[i + 1];
+        s += v;
+        sy += v * y;
+        sx += v * x;
+      }
+    }
+  }
+  return s > 0 ? [sy / s - n / 2, sx / s - m / 2] : [0, 0];
 }
 
 function litBox(mask: Uint8Array, h: number, w: number): [number, number, number, number] {
@@ -72,6 +97,7 @@ async function saveEnergy(run: RunDir, tag: string, r: EpieResult): Promise<{ ou
     pixelSizeM: r.pixelSizeM,
     originM: r.originM,
     shape: [h, w],
+    probeCentroidPx: probeCentroidPx(r.probe),
     litBox: litBox(r.illuminatedMask, h, w),
     iterations: r.errors.length,
     finalError: r.errors[r.errors.length - 1] ?? NaN,
@@ -104,7 +130,9 @@ export async function loadAttenuation(run: RunDir, entry: SeriesEntry): Promise<
   const w = img.shape[1];
   const out = new Float32Array((r1 - r0) * (c1 - c0));
   for (let r = r0; r < r1; r++) out.set(img.data.subarray(r * w + c0, r * w + c1), (r - r0) * (c1 - c0));
-  const originM: [number, number] = [rec.originM[0] + c0 * rec.pixelSizeM, rec.originM[1] + r0 * rec.pixelSizeM];
+  // Where the crop's first pixel really sits: the probe's wander moved the object with it.
+  const [cy, cx] = rec.probeCentroidPx ?? [0, 0];
+  const originM: [number, number] = [rec.originM[0] + (c0 - cx) * rec.pixelSizeM, rec.originM[1] + (r0 - cy) * rec.pixelSizeM];
   return { image: { data: out, shape: [r1 - r0, c1 - c0] }, pixelSizeM: rec.pixelSizeM, originM };
 }
 
