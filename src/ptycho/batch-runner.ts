@@ -1,0 +1,130 @@
+/**
+ * Parallel (mini-batch) mode work for one thread, the CPU twin of the GPU batch kernels.
+ * terms(): for each of its positions of a batch, the subpixel-shifted probe
+ *   P_j = F⁻¹(ramp_j·Q) from the shared Fourier-space probe Q, exit wave, modulus
+ *   constraint, the object-step terms (numerator, denominators) into the shared batch
+ *   buffers, and the probe gradient O_j*·Δψ_j shifted back to the probe frame in Fourier
+ *   space, summed into this thread's accumulator. The object is only read.
+ * gather(): the object step on a band of rows, from all positions of the batch (each
+ *   thread owns its rows, so writes never collide).
+ * Runs inline or inside a worker thread (epie-worker.ts).
+ */
+import { CpuFft2d } from '../fft/index.ts';
+import { accumulateShiftedBack, batchTerms, exitWave, fillRamp, gatherObjectRows, modulusDelta, rampCopy, type BatchWindow } from './kernels.cpu.ts';
+
+export interface RunnerInit {
+  h: number;
+  w: number;
+  K: number;
+  objW: number;
+  alpha: number;
+  gamma: number;
+  /** Shared object [objH, objW] complex. */
+  obj: Float32Array;
+  /** Shared probe modes [K, h, w]: real space P and Fourier space Q = F P. */
+  P: Float32Array;
+  Q: Float32Array;
+  /** Shared batch buffers: object-step numerators [B, h, w] complex and denominators (Σ|P|², |O|²) [B, h, w]. */
+  num: Float32Array;
+  den: Float32Array;
+  /** This thread's probe-gradient accumulators [K, h, w] complex (float64), read by the coordinator:
+   *  Fourier space (positions with a subpixel remainder) and real space (whole-pixel positions). */
+  acc: Float64Array;
+  accReal: Float64Array;
+  ix: Int32Array;
+  iy: Int32Array;
+  dx: Float64Array;
+  dy: Float64Array;
+}
+
+export interface TermsResult {
+  residual: number;
+  intensity: number;
+  /** max Σ_k|P_k|² per position given (same order). */
+  maxP: Float64Array;
+  /** Σ_j max|O_j|² over the positions given. */
+  sumMaxO: number;
+}
+
+export class BatchRunner {
+  private amp: Float32Array = new Float32Array(0);
+  private base = 0;
+  private readonly fft: CpuFft2d;
+  private readonly ps: Float32Array;
+  private readonly psi: Float32Array;
+  private readonly power: Float64Array;
+  private readonly rx: Float64Array;
+  private readonly ry: Float64Array;
+  private readonly maxOut = new Float64Array(2);
+  private readonly errOut = new Float64Array(2);
+  private readonly rowNum: Float64Array;
+  private readonly rowDen: Float64Array;
+  private readonly rowMax: Float64Array;
+
+  constructor(private readonly s: RunnerInit) {
+    const n = s.h * s.w;
+    this.fft = new CpuFft2d(s.h, s.w);
+    this.ps = new Float32Array(2 * s.K * n);
+    this.psi = new Float32Array(2 * s.K * n);
+    this.power = new Float64Array(n);
+    this.rx = new Float64Array(2 * s.w);
+    this.ry = new Float64Array(2 * s.h);
+    this.rowNum = new Float64Array(2 * s.objW);
+    this.rowDen = new Float64Array(s.objW);
+    this.rowMax = new Float64Array(s.objW);
+  }
+
+  /** Amplitudes of the chunk now processed and its first global frame index. */
+  setChunk(amp: Float32Array, base: number): void {
+    this.amp = amp;
+    this.base = base;
+  }
+
+  /** Phase 1 for global frames `frames`, writing batch slots `slots`. */
+  terms(frames: Int32Array, slots: Int32Array, updateProbe: boolean): TermsResult {
+    const { h, w, K, objW, obj, P, Q, acc, accReal, ix, iy, dx, dy, num, den } = this.s;
+    const n = h * w;
+    const frame = 2 * n;
+    const { fft, ps, psi, power, rx, ry, maxOut, errOut } = this;
+    errOut.fill(0);
+    const maxP = new Float64Array(frames.length);
+    let sumMaxO = 0;
+    if (updateProbe) {
+      acc.fill(0);
+      accReal.fill(0);
+    }
+    for (let t = 0; t < frames.length; t++) {
+      const j = frames[t];
+      // Whole-pixel positions need no shift: the probe as is, the gradient summed in real space (two FFTs fewer).
+      const whole = dx[j] === 0 && dy[j] === 0;
+      if (whole) {
+        ps.set(P);
+      } else {
+        fillRamp(rx, w, dx[j]);
+        fillRamp(ry, h, dy[j]);
+        rampCopy(ps, Q, K, h, w, rx, ry);
+        for (let k = 0; k < K; k++) fft.transform(ps, 'inverse', k * frame);
+      }
+      exitWave(ps, 0, K, h, w, obj, objW, ix[j], iy[j], psi, power, maxOut);
+      maxP[t] = maxOut[0];
+      sumMaxO += maxOut[1];
+      for (let k = 0; k < K; k++) fft.transform(psi, 'forward', k * frame);
+      modulusDelta(psi, K, n, this.amp, (j - this.base) * n, errOut);
+      for (let k = 0; k < K; k++) fft.transform(psi, 'inverse', k * frame);
+      batchTerms(ps, psi, K, h, w, obj, objW, ix[j], iy[j], num, slots[t] * frame, den, slots[t] * frame);
+      if (updateProbe && whole) {
+        for (let i = 0; i < psi.length; i++) accReal[i] += psi[i];
+      } else if (updateProbe) {
+        for (let k = 0; k < K; k++) fft.transform(psi, 'forward', k * frame);
+        accumulateShiftedBack(acc, psi, K, h, w, rx, ry);
+      }
+    }
+    return { residual: errOut[0], intensity: errOut[1], maxP, sumMaxO };
+  }
+
+  /** Phase 2: the object step on rows [r0, r1). */
+  gather(r0: number, r1: number, windows: BatchWindow[]): void {
+    const { h, w, objW, obj, num, den, alpha, gamma } = this.s;
+    gatherObjectRows(obj, objW, r0, r1, windows, h, w, num, den, alpha, gamma, this.rowNum, this.rowDen, this.rowMax);
+  }
+}
