@@ -22,7 +22,7 @@ describe.runIf(haveChromium || requireGpu)('browser (Chromium + WebGPU)', () => 
       root: process.cwd(),
       logLevel: 'silent',
       server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
-      optimizeDeps: { noDiscovery: true, include: [] },
+      optimizeDeps: { noDiscovery: true, include: ['fft.js'] },
     });
     await server.listen();
     const addr = server.httpServer!.address() as { port: number };
@@ -63,5 +63,6 @@ describe.runIf(haveChromium || requireGpu)('browser (Chromium + WebGPU)', () => 
       if (k.endsWith('RelError')) expect(v, k).toBeLessThan(1e-4);
     }
     expect(result.checks!.checksError, 'browser-side stage checks').toBeUndefined();
+    expect(result.checks!.fftFrames).toBe(4);
   });
 });
