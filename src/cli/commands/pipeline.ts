@@ -18,7 +18,7 @@ export const spec: CommandModule['spec'] = {
     force: { type: 'boolean', default: false, help: 'replace an existing run in --out' },
     ...BACKEND_OPTION,
     ...EPIE_OPTIONS,
-    'warm-iterations': { type: 'int', meta: 'N', help: 'ePIE iterations for energies warm-started from their neighbour (default 20)' },
+    'warm-iterations': { type: 'int', meta: 'N', help: 'ePIE iterations for energies warm-started from their neighbour (default 30)' },
     'no-warm-start': { type: 'boolean', default: false, help: 'start every energy from scratch instead of from its neighbour' },
     'pixel-size-nm': { type: 'number', default: 40, meta: 'NM', help: 'common pixel size before registration (the paper: 40 nm)' },
     'allow-upsample': { type: 'boolean', default: false, help: 'use --pixel-size-nm even when finer than the reconstructions' },
