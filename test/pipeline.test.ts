@@ -33,6 +33,7 @@ describe('pipeline 2d on the 2d-small sample', () => {
   it('recovers the oxidation state inside the crystals', () => {
     const t = full.truth!;
     expect(t, 'simulated samples are compared with their truth').toBeDefined();
+    console.log(`2d-small end to end: RMS ${t.rmsError.toFixed(3)} valence over ${t.pixels} pixels, bias ${t.bias.toFixed(3)}, drift error ${t.driftErrorPx?.toFixed(3)} px`);
     expect(t.pixels).toBeGreaterThan(150);
     expect(t.missing / (t.pixels + t.missing)).toBeLessThan(0.1);
     // The issue asks < 0.15 valence RMS; this preset's dose leaves ~0.003–0.005 of ePIE noise
