@@ -3,6 +3,7 @@
 // for the error estimate. Writes 8 floats per pair: s0r, s0c, mr, mc, peak, ΣF², ΣG², CC.
 // CPU twin: RefineWork.refine / correlationAt / finishPair in src/register.
 #include "register_common"
+#include "register_argmax"
 
 @group(0) @binding(0) var<uniform> P: RegParams;
 @group(0) @binding(1) var<storage, read> z: array<vec2<f32>>;
@@ -10,9 +11,6 @@
 @group(0) @binding(3) var<storage, read> grid: array<f32>;
 @group(0) @binding(4) var<storage, read_write> results: array<f32>;
 
-const WG: u32 = 256u;
-var<workgroup> best_v: array<f32, WG>;
-var<workgroup> best_i: array<u32, WG>;
 var<workgroup> sums: array<vec3<f32>, WG>;
 
 @compute @workgroup_size(256)
@@ -26,21 +24,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     let v = abs(grid[gb + i]);
     if (v > bv) { bv = v; bi = i; }
   }
-  best_v[lid.x] = bv;
-  best_i[lid.x] = bi;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
-    if (lid.x < s) {
-      let ov = best_v[lid.x + s];
-      let oi = best_i[lid.x + s];
-      if (ov > best_v[lid.x] || (ov == best_v[lid.x] && oi < best_i[lid.x])) {
-        best_v[lid.x] = ov;
-        best_i[lid.x] = oi;
-      }
-    }
-    workgroupBarrier();
-  }
-  let at = best_i[0];
+  let at = workgroup_argmax(lid.x, bv, bi);
   let s0 = peaks[p];
   let mr = i32(at / r) - i32(P.center);
   let mc = i32(at % r) - i32(P.center);
