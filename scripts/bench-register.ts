@@ -11,7 +11,8 @@
  * the Ni K-edge (43 energies, contrast changing between two Ni phases, random-walk drift,
  * Poisson noise) registered every way, rms/max error against the simulated drift.
  */
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
+import { hostInfo } from './host-info.ts';
 import { adapterLabel } from '../src/gpu/context.ts';
 import { disposeSharedGpuContext, sharedGpuContext } from '../src/gpu/backend.ts';
 import { fourierShift, registerPairs, registerStack, smoothRandomField, xanesLikeStack, type StackStrategy } from '../src/register/index.ts';
@@ -100,10 +101,7 @@ async function main() {
     imageSize: `${size}x${size}`,
     upsampleFactor,
     cpuThreads: 1,
-    cpuModel: cpus()[0]?.model,
-    cores: cpus().length,
-    node: process.version,
-    loadAverage1m: +loadavg()[0].toFixed(2),
+    ...hostInfo(),
   };
   let gpuRun: Run | undefined;
   let cpuRun: Run | undefined;

@@ -9,7 +9,8 @@
  * CPU-second of this process (the software adapter's worker threads included), the fair
  * per-core figure on a shared machine. Prints a table, or JSON with --json.
  */
-import { loadavg, cpus } from 'node:os';
+import { loadavg } from 'node:os';
+import { hostInfo } from './host-info.ts';
 import { adapterLabel } from '../src/gpu/context.ts';
 import { disposeSharedGpuContext, sharedGpuContext } from '../src/gpu/backend.ts';
 import { defaultCalibration } from '../src/xanes/calibration.ts';
@@ -77,10 +78,7 @@ async function main() {
     benchmark: 'xanes-fit',
     energies: E.length,
     cpuThreads: 1,
-    cpuModel: cpus()[0]?.model,
-    cores: cpus().length,
-    node: process.version,
-    loadAverage1m: +loadavg()[0].toFixed(2),
+    ...hostInfo(),
   };
   let gpuRun: Run | undefined;
   let cpuRun: Run | undefined;
