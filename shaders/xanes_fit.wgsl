@@ -32,8 +32,8 @@ struct Params {
   off_pre_idx: u32,
   off_post_idx: u32,
   nan_bits: u32,     // 0x7fc00000: NaN for 'no value' (a constant NaN is not valid WGSL)
-  _pad1: u32,
-  _pad2: u32,
+  shared_shape: u32, // 1: scale-and-shift fit of the template at off_tpl (src/xanes/shared-shape.ts)
+  off_tpl: u32,      // template [A1 c1 s1 A2 c2 s2 A3 c3 s3], centres relative to x_c
 }
 
 @group(0) @binding(0) var<uniform> prm: Params;
@@ -277,6 +277,81 @@ fn initial_guess(start: u32) {
   linear_amplitudes(0.02 * ymax);
 }
 
+// ---- Shared-shape model: k·G_template(x − d), two parameters (src/xanes/shared-shape.ts) ----
+const MAX_SHIFT_EV: f32 = 10.0;
+
+// Template amplitudes (which = 0), centres (1) or widths (2) of the three Gaussians.
+fn tpl(which: u32) -> vec3<f32> {
+  let o = prm.off_tpl + which;
+  return vec3<f32>(consts[o], consts[o + 3u], consts[o + 6u]);
+}
+
+struct ShiftEval { cost: f32, h: vec3<f32>, g: vec2<f32> }
+
+// Cost at (k, d) with JᵀJ as (kk, kd, dd) and Jᵀr.
+fn shift_eval(k: f32, d: f32) -> ShiftEval {
+  let ta = tpl(0u);
+  let tc = tpl(1u);
+  let is = 1.0 / tpl(2u);
+  var h = vec3<f32>(0.0);
+  var g = vec2<f32>(0.0);
+  var s = 0.0;
+  for (var i = 0u; i < prm.n_fit; i++) {
+    let u = (vec3<f32>(xv(i)) - tc - vec3<f32>(d)) * is;
+    let e = ta * exp(-0.5 * u * u);
+    let jk = e.x + e.y + e.z;
+    let jd = k * dot(e, u * is);
+    let r = yv(i) - k * jk;
+    s += r * r;
+    h += vec3<f32>(jk * jk, jk * jd, jd * jd);
+    g += vec2<f32>(jk * r, jd * r);
+  }
+  return ShiftEval(s, h, g);
+}
+
+struct ShiftOut { cost: f32, k: f32, d: f32, converged: bool, iters: u32, std_d: f32 }
+
+fn shift_fit() -> ShiftOut {
+  var k = 1.0;
+  var d = 0.0;
+  var ev = shift_eval(k, d);
+  var lambda = 1e-3;
+  var it = 0u;
+  var converged = false;
+  loop {
+    if (it >= prm.max_iter) { break; }
+    let a00 = ev.h.x * (1.0 + lambda);
+    let a11 = ev.h.z * (1.0 + lambda);
+    let det = a00 * a11 - ev.h.y * ev.h.y;
+    if (!(det > 0.0)) {
+      lambda *= 10.0;
+      it++;
+      if (lambda > 1e12) { break; }
+      continue;
+    }
+    let kn = max(k + (a11 * ev.g.x - ev.h.y * ev.g.y) / det, 0.0);
+    let dn = clamp(d + (a00 * ev.g.y - ev.h.y * ev.g.x) / det, -MAX_SHIFT_EV, MAX_SHIFT_EV);
+    let trial = shift_eval(kn, dn);
+    it++;
+    if (trial.cost < ev.cost) {
+      let drop = ev.cost - trial.cost;
+      k = kn;
+      d = dn;
+      ev = trial;
+      lambda = max(lambda * 0.1, 1e-7);
+      if (drop < prm.rel_tol * trial.cost || drop < 1e-9 * f32(prm.n_fit)) { converged = true; break; }
+    } else {
+      lambda *= 10.0;
+      if (lambda > 1e7) { converged = true; break; }
+    }
+  }
+  // var(E½) = var(d) = s²·(JᵀJ)⁻¹_dd, s² = RSS/(n − 2).
+  let det = ev.h.x * ev.h.z - ev.h.y * ev.h.y;
+  var sd = -1.0;
+  if (det > 0.0) { sd = sqrt(ev.cost / f32(max(prm.n_fit, 3u) - 2u) * ev.h.x / det); }
+  return ShiftOut(ev.cost, k, d, converged, it, sd);
+}
+
 fn put(field: u32, v: f32) { outv[field * prm.n_pix + pix] = v; }
 
 fn nan_f32() -> f32 { return bitcast<f32>(prm.nan_bits); }
@@ -320,6 +395,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   put(5u, jump);
   if (!(jump > prm.min_edge_step) || !(jump > 0.0) || !(scale > 0.0)) { put(4u, ST_MASKED); return; }
 
+  if (prm.shared_shape == 1u) {
+    let r = shift_fit();
+    put(6u, f32(r.iters));
+    put(7u, r.cost);
+    if (!is_finite(r.cost) || !(r.k > 0.0)) { put(4u, ST_FAILED); return; }
+    if (abs(r.d) >= MAX_SHIFT_EV) { put(4u, ST_NOEDGE); return; }
+    p.a = r.k * tpl(0u);
+    p.c = tpl(1u) + vec3<f32>(r.d);
+    p.s = tpl(2u);
+    p.b = vec2<f32>(0.0);
+    write_edge(r.cost, r.converged, true, r.std_d);
+    return;
+  }
   // Multi-start, screened LM, best continued (see lm.ts fit()).
   var best_cost = 3.4e38;
   var iters = 0u;
@@ -339,8 +427,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   put(6u, f32(iters));
   put(7u, fin.cost);
   if (!is_finite(fin.cost)) { put(4u, ST_FAILED); return; }
+  write_edge(fin.cost, fin.converged, false, 0.0);
+}
 
-  // Edge metrics on the fitted Gaussian sum.
+// Edge metrics on the fitted Gaussian sum in p. The shared-shape fit brings its own standard
+// error of the edge (that of the shift; negative when undetermined).
+fn write_edge(cost: f32, converged: bool, is_shared: bool, shared_std: f32) {
   let n = prm.n_fit;
   var gmax = -3.4e38;
   for (var i = 0u; i < n; i++) { gmax = max(gmax, gauss(xv(i), 0u)); }
@@ -373,7 +465,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let lo = xv(select(jb - 1u, 0u, jb == 0u));
   let hi = min(xv(min(jb + 1u, n - 1u)), xpk);
   put(3u, golden_max(lo, hi, 1u));
-  let sd = edge_std(half, xpk, fin.cost);
-  if (sd < 3.0e38) { put(1u, sd); }
-  if (fin.converged) { put(4u, ST_OK); } else { put(4u, ST_NOTCONV); }
+  var sd = shared_std;
+  if (!is_shared) { sd = edge_std(half, xpk, cost); }
+  if (sd >= 0.0 && sd < 3.0e38) { put(1u, sd); }
+  if (converged) { put(4u, ST_OK); } else { put(4u, ST_NOTCONV); }
 }

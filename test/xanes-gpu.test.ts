@@ -37,12 +37,13 @@ function compare(g: XanesResult, c: XanesResult) {
 }
 
 describe('XANES fit on the GPU (WGSL kernel) against its CPU twin and ground truth', () => {
-  it('agrees with the CPU path pixel by pixel (float32 vs float64)', async (t) => {
+  it.for(['shared', 'free'] as const)('agrees with the CPU path pixel by pixel (float32 vs float64), %s edge model', async (edgeModel, t) => {
     const ctx = await gpuOrSkip(t.skip);
     const s = stackOf(scene(400));
-    const c = await fitXanes(s, E, { backend: 'cpu' });
-    const g = await fitXanes(s, E, { backend: 'gpu', ctx });
+    const c = await fitXanes(s, E, { backend: 'cpu', edgeModel });
+    const g = await fitXanes(s, E, { backend: 'gpu', ctx, edgeModel });
     expect(g.backend).toBe('gpu');
+    expect(g.edgeModel).toBe(edgeModel);
     const cmp = compare(g, c);
     expect(cmp.sameStatus).toBeGreaterThan(0.98);
     expect(cmp.nCompared).toBeGreaterThan(350);

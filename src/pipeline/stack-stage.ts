@@ -21,6 +21,8 @@ export interface StackOptions extends RunControl {
   /** Energy (eV) of the reference image; default the highest (post-edge: strongest contrast). */
   referenceEnergyEv?: number;
   upsampleFactor: number;
+  /** 'phase' correlation or plain cross-correlation (null); see Pipeline2dOptions.registrationNormalization. */
+  normalization: 'phase' | null;
   backend: Backend;
 }
 
@@ -57,6 +59,7 @@ export async function buildRegisteredStack(run: RunDir, entries: SeriesEntry[], 
     strategy: opts.strategy,
     referenceIndex,
     upsampleFactor: opts.upsampleFactor,
+    normalization: opts.normalization,
     backend: opts.backend,
     signal: opts.signal,
   });

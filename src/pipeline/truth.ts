@@ -20,6 +20,10 @@ export interface TruthComparison {
   /** Crystal pixels without a fitted value (masked or failed fits). */
   missing: number;
   truthMean: number;
+  /** Spread (standard deviation) of the true state over the same pixels: the RMS error a flat map at the true mean would score. */
+  truthStd: number;
+  /** Pearson correlation of fitted and true state over the same pixels (does the map show the true variation?). */
+  correlation: number;
   /** Residual offset between truth and result found by correlation (result pixels). */
   alignmentPx: [number, number];
   /** Largest |registration shift − simulated drift| (pixels of the common grid), 2D only. */
@@ -103,6 +107,8 @@ export async function compareWithTruth(manifest: TruthManifest, xanes: XanesResu
   let n = 0;
   let missing = 0;
   let tSum = 0;
+  const fitted: number[] = [];
+  const truth: number[] = [];
   for (let i = 0; i < h * w; i++) {
     if (!(aligned.thickness[i] >= thicknessFraction * tMax) || !Number.isFinite(aligned.state[i])) continue;
     const v = xanes.oxidationState[i];
@@ -114,8 +120,11 @@ export async function compareWithTruth(manifest: TruthManifest, xanes: XanesResu
     sum += d;
     sum2 += d * d;
     tSum += aligned.state[i];
+    fitted.push(v);
+    truth.push(aligned.state[i]);
     n++;
   }
+  const { std: truthStd, corr: correlation } = spreadAndCorrelation(fitted, truth);
   let driftErrorPx: number | undefined;
   if (drift) {
     driftErrorPx = 0;
@@ -133,8 +142,27 @@ export async function compareWithTruth(manifest: TruthManifest, xanes: XanesResu
     pixels: n,
     missing,
     truthMean: n ? tSum / n : NaN,
+    truthStd,
+    correlation,
     alignmentPx: [dy, dx],
     driftErrorPx,
     thicknessFraction,
   };
+}
+
+/** Standard deviation of `t` and the Pearson correlation of `f` with `t`. */
+function spreadAndCorrelation(f: number[], t: number[]): { std: number; corr: number } {
+  const n = t.length;
+  if (n < 2) return { std: NaN, corr: NaN };
+  const mf = f.reduce((a, b) => a + b, 0) / n;
+  const mt = t.reduce((a, b) => a + b, 0) / n;
+  let sff = 0;
+  let stt = 0;
+  let sft = 0;
+  for (let i = 0; i < n; i++) {
+    sff += (f[i] - mf) ** 2;
+    stt += (t[i] - mt) ** 2;
+    sft += (f[i] - mf) * (t[i] - mt);
+  }
+  return { std: Math.sqrt(stt / n), corr: sff > 0 && stt > 0 ? sft / Math.sqrt(sff * stt) : NaN };
 }

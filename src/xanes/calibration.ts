@@ -29,6 +29,7 @@ import type { LmSettings } from './lm.ts';
 import { normWeights } from './normalize.ts';
 import { interpolateSpectrum, loadReferenceSpectra, type ReferenceSpectrum } from './references.ts';
 import { XanesStatus, XANES_STATUS_NAMES } from './status.ts';
+import type { EdgeTemplate } from './shared-shape.ts';
 
 export interface CalibrationPoint {
   id: string;
@@ -93,6 +94,12 @@ export interface CalibrateOptions extends GridOptions {
   /** Working energy grid (eV) the references are resampled onto; default the paper's 2D grid. */
   energiesEv?: ArrayLike<number>;
   lm?: Partial<LmSettings>;
+  /**
+   * Measure the references with the shared-shape fit against this template (the data's),
+   * as the data are: a pure-NiO pixel then maps to exactly the NiO point although its white
+   * line differs from the template's. Without it, the free 3-Gaussian fit.
+   */
+  template?: EdgeTemplate;
 }
 
 /** Edges of reference spectra measured on the working grid (same normalisation and fit as the data). */
@@ -106,7 +113,7 @@ export function measureReferenceEdges(refs: ReferenceSpectrum[], opts: Calibrate
     for (let j = 0; j < nE; j++) stack[j * refs.length + k] = mu[j];
   });
   const maps = allocFitMaps(refs.length);
-  new CpuPixelFitter({ grid, weights: normWeights(grid), lm: opts.lm ?? {}, minEdgeStep: 0 }).fitRange(stack, refs.length, 0, refs.length, maps);
+  new CpuPixelFitter({ grid, weights: normWeights(grid), lm: opts.lm ?? {}, minEdgeStep: 0, template: opts.template }).fitRange(stack, refs.length, 0, refs.length, maps);
   return refs.map((r, k) => ({ id: r.id, compound: r.compound, oxidationState: r.oxidationState, edgeEv: maps.edgeEnergyEv[k], edgeStdEv: maps.edgeEnergyStdEv[k], status: maps.status[k] }));
 }
 
@@ -134,7 +141,8 @@ const defaultCache = new Map<string, Calibration>();
 
 /** The shipped calibration for a working grid (default: the paper's 2D grid), cached per grid and options. */
 export function defaultCalibration(opts: CalibrateOptions = {}): Calibration {
-  const key = JSON.stringify([Array.from(opts.energiesEv ?? PAPER_2D_ENERGIES_EV), opts.preEdgeEv, opts.postEdgeEv, opts.fitRangeEv, opts.postEdgeDegree, opts.edgeStepEnergyEv, opts.lm, !!opts.includeMetal]);
+  const tpl = opts.template ? Array.from(opts.template.params) : null;
+  const key = JSON.stringify([Array.from(opts.energiesEv ?? PAPER_2D_ENERGIES_EV), opts.preEdgeEv, opts.postEdgeEv, opts.fitRangeEv, opts.postEdgeDegree, opts.edgeStepEnergyEv, opts.lm, !!opts.includeMetal, tpl]);
   let cal = defaultCache.get(key);
   if (!cal) {
     const refs = loadReferenceSpectra();
@@ -143,7 +151,11 @@ export function defaultCalibration(opts: CalibrateOptions = {}): Calibration {
       ids.map((id) => refs[id]),
       opts,
     );
-    cal.description = `ptyxanes default: NiO (LISA, 2+), NiO (pyxas, 2+), LiNiO2 (pyxas, 3+)${opts.includeMetal ? ', Ni foil (0)' : ''} measured on this energy grid${opts.includeMetal ? '' : '; Ni metal excluded (see src/xanes/calibration.ts)'}`;
+    cal.description =
+      `ptyxanes default: NiO (LISA, 2+), NiO (pyxas, 2+), LiNiO2 (pyxas, 3+)${opts.includeMetal ? ', Ni foil (0)' : ''} measured on this energy grid` +
+      `${opts.template ? ' with the shared-shape fit against the data\'s template' : ''}${opts.includeMetal ? '' : '; Ni metal excluded (see src/xanes/calibration.ts)'}`;
+    // Templates differ per data set: keep only a few of those lines.
+    if (opts.template && defaultCache.size > 64) defaultCache.clear();
     defaultCache.set(key, cal);
   }
   return cal;

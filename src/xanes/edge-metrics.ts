@@ -65,7 +65,8 @@ function crossing(f: GaussEdgeFitter, a: number, b: number, level: number): numb
   return c;
 }
 
-export function edgeMetrics(f: GaussEdgeFitter): void {
+/** Metrics of the fitted sum in `f.p`; `withStd` false leaves edgeStdEv to the caller (the shared-shape fit has its own covariance). */
+export function edgeMetrics(f: GaussEdgeFitter, withStd = true): void {
   const n = f.n;
   const x = f.x;
   const gv = f.gv;
@@ -106,7 +107,7 @@ export function edgeMetrics(f: GaussEdgeFitter): void {
   }
   o.derivMaxEv = goldenMax(f, x[Math.max(jb - 1, 0)], Math.min(x[Math.min(jb + 1, n - 1)], xpk), 1) + f.xc;
   o.gaussEdgeEv = mainGaussianEdge(f, xpk) + f.xc;
-  o.edgeStdEv = edgeStd(f, half, xpk);
+  if (withStd) o.edgeStdEv = edgeStd(f, half, xpk);
 }
 
 /** Where G rises through `level` below the peak at index ipk / position xpk; NaN if it never does. */

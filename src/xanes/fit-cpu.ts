@@ -4,6 +4,7 @@
  * result maps; no allocation per spectrum.
  */
 import { GaussEdgeFitter, type LmSettings } from './lm.ts';
+import { ShiftEdgeFitter, type EdgeTemplate } from './shared-shape.ts';
 import { edgeJump, normalizeSpectrum, type NormWeights } from './normalize.ts';
 import { XanesStatus } from './status.ts';
 import type { EnergyGrid } from './grid.ts';
@@ -36,15 +37,18 @@ export interface CpuFitContext {
   weights: NormWeights;
   lm: Partial<LmSettings>;
   minEdgeStep: number;
+  /** Shared-shape model: fit each pixel as a scaled, shifted copy of this template (else the free 3-Gaussian fit). */
+  template?: EdgeTemplate;
 }
 
 /** Reusable per-thread state: one fitter and one work spectrum. */
 export class CpuPixelFitter {
-  private readonly fitter: GaussEdgeFitter;
+  private readonly fitter: Pick<GaussEdgeFitter, 'fit'>;
   private readonly work: Float64Array;
 
   constructor(private readonly c: CpuFitContext) {
-    this.fitter = new GaussEdgeFitter(c.grid.energyEv.subarray(c.grid.fitLo, c.grid.fitHi), c.lm);
+    const window = c.grid.energyEv.subarray(c.grid.fitLo, c.grid.fitHi);
+    this.fitter = c.template ? new ShiftEdgeFitter(window, c.template, c.lm) : new GaussEdgeFitter(window, c.lm);
     this.work = new Float64Array(c.grid.energyEv.length);
   }
 

@@ -13,18 +13,21 @@ import { DEFAULT_LM, N_STARTS } from './lm.ts';
 import type { NormWeights } from './normalize.ts';
 import type { FitMaps } from './fit-cpu.ts';
 import { XanesStatus } from './status.ts';
+import type { EdgeTemplate } from './shared-shape.ts';
 
 const WG = 64;
 const N_FIELDS = 8;
 
 export interface GpuFitOptions extends RunControl {
   lm?: Partial<LmSettings>;
+  /** Shared-shape model: scale-and-shift fit of this template (else the free 3-Gaussian fit). */
+  template?: EdgeTemplate;
   /** Pixels per dispatch; default 65,536 (8,192 on software adapters, for progress granularity). */
   blockPixels?: number;
 }
 
 /** Packs the per-grid constants (normalisation weights, fit-window energies) for the kernel. */
-function packConsts(grid: EnergyGrid, w: NormWeights, xc: number) {
+function packConsts(grid: EnergyGrid, w: NormWeights, xc: number, template?: EdgeTemplate) {
   const parts: number[][] = [
     Array.from(w.t),
     Array.from(w.wa),
@@ -33,6 +36,7 @@ function packConsts(grid: EnergyGrid, w: NormWeights, xc: number) {
     Array.from(grid.energyEv.subarray(grid.fitLo, grid.fitHi), (e) => e - xc),
     Array.from(w.preIdx),
     Array.from(w.postIdx),
+    template ? Array.from(template.params) : [0],
   ];
   const offsets: number[] = [];
   let o = 0;
@@ -62,7 +66,8 @@ export async function fitStackGpu(ctx: GpuContext, data: Float32Array, nPix: num
   const block = Math.max(1, Math.min(wanted, nPix, Math.floor(maxBytes / (4 * Math.max(nE, N_FIELDS)))));
 
   const pipeline = await ctx.pipeline({ shader: 'xanes_fit' });
-  const consts = packConsts(grid, w, xc);
+  if (opts.template && Math.abs(opts.template.xcEv - xc) > 1e-6) throw new Error('template fitted on another fit window');
+  const consts = packConsts(grid, w, xc, opts.template);
   const constBuf = ctx.storageBuffer(consts.data, 'xanes consts');
   const muBuf = ctx.storageBuffer(nE * block * 4, 'xanes mu block');
   const outBuf = ctx.storageBuffer(N_FIELDS * block * 4, 'xanes out block');
@@ -109,8 +114,10 @@ export async function fitStackGpu(ctx: GpuContext, data: Float32Array, nPix: num
       ctx.upload(muBuf, host.subarray(0, nE * count));
       pu.set([count, nE, grid.fitLo, nFit, w.preIdx.length, w.postIdx.length, lm.background ? 11 : 9, lm.maxIterations, lm.screenIterations, N_STARTS]);
       pf.set([minEdgeStep, lm.relTolerance, sMin, sMax], 10);
-      pu.set(consts.offsets, 14);
+      pu.set(consts.offsets.slice(0, 7), 14);
       pu[21] = 0x7fc00000;
+      pu[22] = opts.template ? 1 : 0;
+      pu[23] = consts.offsets[7];
       ctx.upload(paramBuf, pu);
       const buf = staging[b % 2];
       const enc = ctx.device.createCommandEncoder({ label: 'xanes fit' });

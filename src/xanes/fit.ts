@@ -4,6 +4,7 @@
  * Methods, "Fitting of Ni oxidation state"; details in lm.ts, normalize.ts, calibration.ts).
  */
 import type { RealArray } from '../core/arrays.ts';
+import { PtyxanesError } from '../core/errors.ts';
 import { throwIfAborted, type RunControl } from '../core/progress.ts';
 import { resolveBackend, type Backend } from '../gpu/backend.ts';
 import { adapterLabel, type GpuContext } from '../gpu/context.ts';
@@ -14,6 +15,7 @@ import { resolveGrid, type GridOptions } from './grid.ts';
 import type { LmSettings } from './lm.ts';
 import { checkStack, edgeSteps, normWeights, resolveMinEdgeStep } from './normalize.ts';
 import { XANES_STATUS_NAMES, hasValues } from './status.ts';
+import { buildEdgeTemplate, type EdgeModel, type EdgeTemplate } from './shared-shape.ts';
 
 export interface XanesOptions extends GridOptions, RunControl {
   backend?: Backend;
@@ -22,7 +24,14 @@ export interface XanesOptions extends GridOptions, RunControl {
   calibration?: Calibration;
   /** Pixels whose edge jump (mean post − mean pre, see normalize.ts) is at or below this are masked (NaN); default 10 % of the 99th percentile. */
   minEdgeStep?: number;
-  /** Fit a linear background with the Gaussians (default false: normalisation removes it). */
+  /**
+   * 'shared' (default): the three Gaussians are fitted to the mean spectrum and each pixel
+   * fits only a scale and an energy shift of that curve (shared-shape.ts: several times less
+   * scatter at ptychographic noise). 'free': nine free parameters per pixel, as in the paper
+   * (the default when `background` is set).
+   */
+  edgeModel?: EdgeModel;
+  /** Fit a linear background with the Gaussians (default false: normalisation removes it); free edge model only. */
   background?: boolean;
   maxIterations?: number;
   /** GPU pixels per dispatch. */
@@ -65,6 +74,11 @@ export interface XanesResult {
   postEdgeEv: [number, number];
   fitRangeEv: [number, number];
   minEdgeStep: number;
+  /** The edge model used ('free' also when 'shared' was asked for but no template could be fitted: see warnings). */
+  edgeModel: EdgeModel;
+  /** The shared-shape template (edgeModel 'shared'). */
+  template?: EdgeTemplate;
+  warnings: string[];
   backend: 'gpu' | 'cpu';
   adapter?: string;
   summary: XanesSummary;
@@ -77,18 +91,39 @@ export async function fitXanes(stack: RealArray, energiesEv: ArrayLike<number>, 
   const grid = resolveGrid(energiesEv, opts);
   const weights = normWeights(grid);
   const lm: Partial<LmSettings> = { background: !!opts.background, ...(opts.maxIterations ? { maxIterations: opts.maxIterations } : {}) };
-  const calibration = opts.calibration ?? defaultCalibration({ ...gridOpts(opts), energiesEv: grid.energyEv });
   const minEdgeStep = resolveMinEdgeStep(edgeSteps(stack.data, nPix, weights), opts.minEdgeStep);
+  // A fitted background belongs to the free model (the shared shape has none).
+  const edgeModel = opts.edgeModel ?? (opts.background ? 'free' : 'shared');
+  if (edgeModel !== 'shared' && edgeModel !== 'free') {
+    throw new PtyxanesError('unknown edge model', { field: 'edgeModel', expected: "'shared' or 'free'", found: String(edgeModel) });
+  }
+  if (edgeModel === 'shared' && opts.background) {
+    throw new PtyxanesError('a fitted linear background needs the free edge model', { field: 'background', expected: "edgeModel 'free' (or no background)", found: "edgeModel 'shared'" });
+  }
+  const warnings: string[] = [];
+  let template: EdgeTemplate | undefined;
+  if (edgeModel === 'shared') {
+    try {
+      template = buildEdgeTemplate(stack.data, nPix, grid, weights, minEdgeStep, lm);
+    } catch (e) {
+      // No usable mean spectrum (e.g. no pixel with an edge): every pixel gets the free fit and its own status.
+      warnings.push(`shared-shape edge model unusable (${(e as Error).message}); fitted each pixel with the free 3-Gaussian model`);
+      opts.onProgress?.({ stage: 'xanes-fit', done: 0, total: nPix, message: `warning: ${warnings[warnings.length - 1]}` });
+    }
+  }
+  // References are measured as the data are: with the same template when there is one.
+  const calibration = opts.calibration ?? defaultCalibration({ ...gridOpts(opts), energiesEv: grid.energyEv, template });
   const maps = allocFitMaps(nPix);
   throwIfAborted(opts.signal);
   const be = await resolveBackend(opts.backend ?? 'auto', opts.ctx);
   if (be.kind === 'gpu') {
-    await fitStackGpu(be.ctx, stack.data, nPix, grid, weights, minEdgeStep, maps, { lm, blockPixels: opts.blockPixels, onProgress: opts.onProgress, signal: opts.signal });
+    await fitStackGpu(be.ctx, stack.data, nPix, grid, weights, minEdgeStep, maps, { lm, template, blockPixels: opts.blockPixels, onProgress: opts.onProgress, signal: opts.signal });
   } else {
-    await fitStackCpu(stack.data, nPix, maps, { grid, weights, lm, minEdgeStep }, opts);
+    await fitStackCpu(stack.data, nPix, maps, { grid, weights, lm, minEdgeStep, template }, opts);
   }
   const elapsedMs = performance.now() - t0;
-  return assemble(maps, stack.shape.slice(1), calibration, grid, minEdgeStep, be.kind, be.kind === 'gpu' ? adapterLabel(be.ctx.info) : undefined, elapsedMs);
+  const result = assemble(maps, stack.shape.slice(1), calibration, grid, minEdgeStep, be.kind, be.kind === 'gpu' ? adapterLabel(be.ctx.info) : undefined, elapsedMs);
+  return { ...result, edgeModel: template ? 'shared' : 'free', template, warnings };
 }
 
 function gridOpts(o: GridOptions): GridOptions {
@@ -108,7 +143,7 @@ async function fitStackCpu(data: Float32Array, nPix: number, maps: FitMaps, c: C
   }
 }
 
-function assemble(maps: FitMaps, shape: readonly number[], cal: Calibration, grid: ReturnType<typeof resolveGrid>, minEdgeStep: number, backend: 'gpu' | 'cpu', adapter: string | undefined, elapsedMs: number): XanesResult {
+function assemble(maps: FitMaps, shape: readonly number[], cal: Calibration, grid: ReturnType<typeof resolveGrid>, minEdgeStep: number, backend: 'gpu' | 'cpu', adapter: string | undefined, elapsedMs: number): Omit<XanesResult, 'edgeModel' | 'template' | 'warnings'> {
   const n = maps.status.length;
   const ox = new Float32Array(n);
   const oxStd = new Float32Array(n);

@@ -3,6 +3,8 @@
  * edge of the first main peak, calibration to oxidation state, uncertainty, outputs.
  */
 export { fitXanes } from './fit.ts';
+export { buildEdgeTemplate, ShiftEdgeFitter, MAX_SHIFT_EV } from './shared-shape.ts';
+export type { EdgeModel, EdgeTemplate } from './shared-shape.ts';
 export type { XanesOptions, XanesResult, XanesSummary } from './fit.ts';
 export { normalizeStack, normalizeSpectrum, normWeights, edgeSteps, resolveMinEdgeStep } from './normalize.ts';
 export type { NormalizedStack, NormalizeOptions, NormWeights } from './normalize.ts';

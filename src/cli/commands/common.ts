@@ -12,7 +12,7 @@ export const EPIE_OPTIONS: Record<string, OptionSpec> = {
   'probe-modes': { type: 'int', meta: 'K', help: 'incoherent probe modes (default 1)' },
   alpha: { type: 'number', help: 'object step size (default 1)' },
   beta: { type: 'number', help: 'probe step size (default 1)' },
-  'probe-update-start': { type: 'int', meta: 'N', help: 'first iteration with probe updates (default 2)' },
+  'probe-update-start': { type: 'int', meta: 'N', help: 'first iteration with probe updates (default 0)' },
   seed: { type: 'int', help: 'seed of the random position order (default 1)' },
   'probe-init': { type: 'string', default: 'zone-plate', choices: ['zone-plate', 'mean-pattern'], help: "starting probe: a Fresnel zone-plate model (the simulator's optics for a simulated sample) or the mean diffraction pattern" },
   'zp-diameter-um': { type: 'number', meta: 'UM', help: 'zone plate diameter (default 400 µm, the paper)' },

@@ -18,6 +18,7 @@ export const spec: CommandModule['spec'] = {
     force: { type: 'boolean', default: false, help: 'replace an existing run in --out' },
     ...BACKEND_OPTION,
     ...EPIE_OPTIONS,
+    alpha: { type: 'number', help: 'ePIE object step size (default 0.25 for a series: less noise in −ln|O| than plain ePIE\'s 1)' },
     'warm-iterations': { type: 'int', meta: 'N', help: 'ePIE iterations for energies warm-started from their neighbour (default 30)' },
     'no-warm-start': { type: 'boolean', default: false, help: 'start every energy from scratch instead of from its neighbour' },
     'pixel-size-nm': { type: 'number', default: 40, meta: 'NM', help: 'common pixel size before registration (the paper: 40 nm)' },
@@ -25,6 +26,8 @@ export const spec: CommandModule['spec'] = {
     strategy: { type: 'string', default: 'reference', choices: ['reference', 'chain'], help: 'register every energy to one reference, or chain neighbours' },
     'reference-energy': { type: 'number', meta: 'EV', help: 'energy of the registration reference (default: highest)' },
     'upsample-factor': { type: 'int', default: 100, meta: 'U', help: 'registration precision 1/U pixel' },
+    'registration-norm': { type: 'string', default: 'none', choices: ['none', 'phase'], help: "plain cross-correlation ('none', robust to the noise of −ln|O|) or phase correlation" },
+    'edge-model': { type: 'string', default: 'shared', choices: ['shared', 'free'], help: "XANES edge fit: 'shared' (one 3-Gaussian shape, per-pixel scale and shift) or 'free' (9 parameters per pixel, as the paper)" },
     'pre-edge': { type: 'list', meta: 'LO,HI', help: 'pre-edge range in eV (default 8270,8300)' },
     'post-edge': { type: 'list', meta: 'LO,HI', help: 'post-edge range in eV (default 8400,8420)' },
     'fit-range': { type: 'list', meta: 'LO,HI', help: 'energy range of the 3-Gaussian edge fit in eV' },
@@ -43,7 +46,7 @@ function fmtTruth(r: Pipeline2dResult): string[] {
   if (!r.truth) return [];
   const t = r.truth;
   return [
-    `  vs ground truth:  RMS error ${t.rmsError.toFixed(3)} valence over ${t.pixels} crystal pixels (bias ${t.bias >= 0 ? '+' : ''}${t.bias.toFixed(3)}); truth mean Ni${t.truthMean.toFixed(2)}+`,
+    `  vs ground truth:  RMS error ${t.rmsError.toFixed(3)} valence over ${t.pixels} crystal pixels (bias ${t.bias >= 0 ? '+' : ''}${t.bias.toFixed(3)}); truth Ni${t.truthMean.toFixed(2)}+ ± ${t.truthStd.toFixed(3)}, correlation ${t.correlation.toFixed(2)}`,
     ...(t.driftErrorPx !== undefined ? [`  registration vs simulated drifts: max error ${t.driftErrorPx.toFixed(3)} px`] : []),
   ];
 }
@@ -97,6 +100,8 @@ export const run: CommandModule['run'] = async ({ options: o, positionals }, io)
     strategy: o.strategy as 'reference',
     referenceEnergyEv: o['reference-energy'] as number | undefined,
     upsampleFactor: o['upsample-factor'] as number,
+    registrationNormalization: o['registration-norm'] as 'none',
+    edgeModel: o['edge-model'] as 'shared',
     preEdgeEv: energyRange(o['pre-edge'], 'pre-edge'),
     postEdgeEv: energyRange(o['post-edge'], 'post-edge'),
     fitRangeEv: energyRange(o['fit-range'], 'fit-range'),
