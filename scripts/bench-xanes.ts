@@ -3,7 +3,10 @@
  * paper's 51-energy grid (real NiO / LiNiO2 / LaNiO3 shapes at random edge shifts and
  * thicknesses, 0.5 % noise per point).
  *
- *   npx tsx scripts/bench-xanes.ts [--spectra N] [--cpu-spectra N] [--skip-cpu] [--skip-gpu] [--json]
+ *   npx tsx scripts/bench-xanes.ts [--spectra N] [--cpu-spectra N] [--edge-model free|shared] [--skip-cpu] [--skip-gpu] [--json]
+ *
+ * --edge-model: 'free' (default here: the 9-parameter LM, the heavier kernel) or 'shared'
+ * (the library default: one template fit, then 2 parameters per spectrum).
  *
  * The CPU path runs on one thread (the figure is per core). Both paths also report spectra per
  * CPU-second of this process (the software adapter's worker threads included), the fair
@@ -26,6 +29,9 @@ const json = process.argv.includes('--json');
 const nSpectra = arg('--spectra', 100_000);
 const nCpu = arg('--cpu-spectra', nSpectra);
 const E = PAPER_2D_ENERGIES_EV;
+const modelArg = process.argv.indexOf('--edge-model');
+const edgeModel = (modelArg > 0 ? process.argv[modelArg + 1] : 'free') as 'free' | 'shared';
+if (edgeModel !== 'free' && edgeModel !== 'shared') throw new Error(`--edge-model must be free or shared, found ${edgeModel}`);
 
 function makeStack(n: number): { data: Float32Array; shape: number[] } {
   const refs = loadReferenceSpectra();
@@ -77,6 +83,7 @@ async function main() {
   const out: Record<string, unknown> = {
     benchmark: 'xanes-fit',
     energies: E.length,
+    edgeModel,
     cpuThreads: 1,
     ...hostInfo(),
   };
@@ -89,7 +96,7 @@ async function main() {
       await ctx.pipeline({ shader: 'xanes_fit' }); // compile outside the timing
       const stack = makeStack(nSpectra);
       const stop = timer();
-      const r = await fitXanes(stack, E, { backend: 'gpu', ctx, calibration, minEdgeStep: 0 });
+      const r = await fitXanes(stack, E, { backend: 'gpu', ctx, calibration, minEdgeStep: 0, edgeModel });
       gpuRun = summarise(r, stop());
       out.gpu = gpuRun;
     } catch (e) {
@@ -99,7 +106,7 @@ async function main() {
   if (!process.argv.includes('--skip-cpu')) {
     const stack = makeStack(nCpu);
     const stop = timer();
-    const r = await fitXanes(stack, E, { backend: 'cpu', calibration, minEdgeStep: 0 });
+    const r = await fitXanes(stack, E, { backend: 'cpu', calibration, minEdgeStep: 0, edgeModel });
     cpuRun = summarise(r, stop());
     out.cpu = cpuRun;
   }
@@ -110,7 +117,7 @@ async function main() {
     console.log(JSON.stringify(out, null, 2));
     return;
   }
-  console.log(`XANES fit, ${E.length} energies, adapter: ${out.adapter ?? 'none'}; load ${out.loadAverage1m} → ${out.loadAverage1mAfter} on ${out.cores} cores`);
+  console.log(`XANES fit (${edgeModel} edge model), ${E.length} energies, adapter: ${out.adapter ?? 'none'}; load ${out.loadAverage1m} → ${out.loadAverage1mAfter} on ${out.cores} cores`);
   for (const [name, r] of [['GPU', gpuRun], ['CPU (1 thread)', cpuRun]] as const) {
     if (r) console.log(`  ${name.padEnd(15)} ${String(r.spectra).padStart(7)} spectra  ${r.seconds.toFixed(1).padStart(7)} s  ${String(r.spectraPerSecond).padStart(7)} spectra/s wall  ${String(r.spectraPerCpuSecond).padStart(7)} spectra/CPU-s  (ok ${r.ok}, not converged ${r.notConverged}, median iterations ${r.medianIterations})`);
   }
