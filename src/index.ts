@@ -32,12 +32,13 @@ export type { EpieOptions, EpieResult, EpieMode, ProbeInit } from './ptycho/inde
 export { registerPairs, phaseCrossCorrelation, registerStack, fourierShift, shiftImage, rescaleImage, rescaleStack, cropToRegion } from './register/index.ts';
 export type { RegisterStackOptions, StackRegistration } from './register/index.ts';
 export { fitXanes, normalizeStack, calibrate, defaultCalibration, loadCalibration, histogram, writeXanesOutputs, loadReferenceSpectra, readSpectrumFile } from './xanes/index.ts';
-export type { XanesOptions, XanesResult, Calibration } from './xanes/index.ts';
+export { buildEdgeTemplate } from './xanes/index.ts';
+export type { XanesOptions, XanesResult, Calibration, EdgeModel, EdgeTemplate } from './xanes/index.ts';
 export { simulate, simulateInMemory, listPresets } from './sim/index.ts';
 export type { SimManifest } from './sim/index.ts';
 
 // Pipelines
-export { runPipeline2d } from './pipeline/pipeline2d.ts';
+export { runPipeline2d, DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './pipeline/pipeline2d.ts';
 export type { Pipeline2dOptions, Pipeline2dResult } from './pipeline/pipeline2d.ts';
 
 // I/O

@@ -71,6 +71,11 @@ describe('writeXanesOutputs', () => {
     const summary = JSON.parse(readFileSync(join(tmp, 'xanes_summary.json'), 'utf8'));
     expect(summary.summary.nFitted).toBe(36);
     expect(summary.calibration.kind).toBe('ptyxanes-calibration');
+    // The shared-shape template is recorded with absolute centres (eV) near the Ni K-edge.
+    expect(summary.edgeModel).toBe('shared');
+    expect(summary.template.gaussians).toHaveLength(3);
+    expect(Math.abs(summary.template.edgeEv - 8345)).toBeLessThan(10);
+    expect(summary.template.gaussians.some((g: { centreEv: number }) => Math.abs(g.centreEv - 8350) < 15)).toBe(true);
   });
 
   it('writes volumes as multi-page TIFFs and a few PNG slices', async () => {

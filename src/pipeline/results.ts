@@ -41,7 +41,7 @@ export async function writeRunResults(
         },
       },
       xanes: {
-        attrs: { calibration_json: JSON.stringify(xanes.calibration), pre_edge_eV: xanes.preEdgeEv, post_edge_eV: xanes.postEdgeEv, fit_range_eV: xanes.fitRangeEv },
+        attrs: { calibration_json: JSON.stringify(xanes.calibration), edge_model: xanes.edgeModel, pre_edge_eV: xanes.preEdgeEv, post_edge_eV: xanes.postEdgeEv, fit_range_eV: xanes.fitRangeEv },
         datasets: {
           oxidation_state: map(xanes.oxidationState, 'valence'),
           oxidation_state_std: map(xanes.oxidationStateStd, 'valence'),

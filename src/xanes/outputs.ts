@@ -89,6 +89,10 @@ export async function writeXanesOutputs(result: XanesResult, outDir: string, opt
     fitRangeEv: result.fitRangeEv,
     minEdgeStep: result.minEdgeStep,
     edgeMetric: 'rising-side half maximum of the first main peak of the fitted 3-Gaussian sum',
+    edgeModel: result.edgeModel,
+    // Centres in eV (absolute); the mean spectrum on the fit window's energies.
+    template: result.template ? templateJson(result.template) : null,
+    warnings: result.warnings,
     statusCodes: XANES_STATUS_NAMES,
     summary: result.summary,
     calibration: result.calibration,
@@ -113,4 +117,10 @@ function sliceIndices(depth: number, max: number): number[] {
   const set = new Set<number>([Math.floor(depth / 2)]);
   for (let i = 0; set.size < max && i < max; i++) set.add(Math.round((i * (depth - 1)) / Math.max(1, max - 1)));
   return [...set].sort((a, b) => a - b);
+}
+
+/** The shared-shape template as plain JSON: Gaussians with absolute centres, and the mean spectrum. */
+function templateJson(t: NonNullable<XanesResult['template']>) {
+  const gaussians = [0, 3, 6].map((j) => ({ amplitude: t.params[j], centreEv: t.params[j + 1] + t.xcEv, sigmaEv: t.params[j + 2] }));
+  return { gaussians, edgeEv: t.edgeEv, pixels: t.pixels, meanSpectrum: Array.from(t.meanSpectrum) };
 }
