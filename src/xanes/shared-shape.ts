@@ -3,15 +3,16 @@
  * free parameters per pixel; at the noise of a ptychographic −ln|O| (a few % of the edge
  * jump per energy) its half-maximum edge scatters by ~1 eV, several times the Ni²⁺→Ni³⁺
  * shift. Here the three Gaussians are fitted once, to the edge-step-weighted mean of the
- * normalised spectra (the template), and each pixel fits only a scale k and an energy
+ * normalised spectra (the template; refined on the aligned spectra, see buildEdgeTemplate),
+ * and each pixel fits only a scale k and an energy
  * shift δ of that curve:
  *   f(x) = k · Σ A_j exp(−(x − c_j − δ)² / (2 s_j²)).
  * The pixel's edge is still the rising half maximum of the first main peak of its fitted
  * Gaussian sum (lm.ts); scaling leaves that point where it is and the shift moves it by δ,
- * so E½ = E½(template) + δ. Evidence (src/xanes/README.md): on the
- * simulator's 2d-small truth with Gaussian noise σ on −ln|O| (edge jump ≈ 0.08), RMS
- * valence error free / shared: σ = 0 0.052 / 0.056, σ = 0.001 0.13 / 0.09, σ = 0.002
- * 0.28 / 0.14, σ = 0.004 0.63 / 0.23. A pixel whose white line differs in shape from the
+ * so E½ = E½(template) + δ. Evidence (scripts/eval-edge-model.ts): the simulator's exact
+ * 2d-small spectra plus Gaussian noise σ on −ln|O| (edge jump ≤ 0.084), valence RMS inside
+ * the crystals free / shared: σ = 0 0.052 / 0.006, 0.001 0.13 / 0.08, 0.002 0.31 / 0.16,
+ * 0.004 0.58 / 0.31. A pixel whose white line differs in shape from the
  * template (Ni metal among oxides) is better served by `edgeModel: 'free'`.
  */
 import { PtyxanesError } from '../core/errors.ts';
