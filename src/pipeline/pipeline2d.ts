@@ -80,6 +80,9 @@ export interface Pipeline2dResult {
   energies: EnergyRecord[];
   grid: GridInfo;
   xanes: XanesResult['summary'];
+  /** Edge model the fit used, and anything it had to fall back on. */
+  edgeModel: EdgeModel;
+  warnings: string[];
   truth?: TruthComparison;
   timingsS: Record<string, number>;
   files: { oxidationState: string; uncertainty: string; histogramPng: string; resultsH5: string; summary: string };
@@ -188,6 +191,8 @@ export async function runPipeline2d(opts: Pipeline2dOptions): Promise<Pipeline2d
     energies,
     grid,
     xanes: xanes.summary,
+    edgeModel: xanes.edgeModel,
+    warnings: xanes.warnings,
     truth,
     timingsS: timings,
     files: {

@@ -56,7 +56,8 @@ export const run: CommandModule['run'] = async ({ options: o }, io) => {
   const s = r.summary;
   if (o.json) io.out(JSON.stringify({ summary: s, calibration: r.calibration, files }, null, 2));
   else {
-    io.out(`fitted ${s.nSpectra} spectra (${r.backend}) in ${(s.elapsedMs / 1000).toFixed(1)} s: ${s.nFitted} with values`);
+    io.out(`fitted ${s.nSpectra} spectra (${r.backend}, ${r.edgeModel} edge model${r.template ? `, template edge ${r.template.edgeEv.toFixed(2)} eV` : ''}) in ${(s.elapsedMs / 1000).toFixed(1)} s: ${s.nFitted} with values`);
+    for (const w of r.warnings) io.out(`  warning: ${w}`);
     io.out(`  Ni oxidation state mean ${s.oxidationMean.toFixed(3)}, median ${s.oxidationMedian.toFixed(3)}, 5–95% ${s.oxidationP05.toFixed(2)}–${s.oxidationP95.toFixed(2)}; median ±${s.medianOxidationStd.toFixed(3)}`);
     io.out(`  status: ${Object.entries(s.statusCounts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     io.out(`  wrote ${files.length} files to ${o.out}`);

@@ -55,7 +55,8 @@ export function formatSummary(r: Pipeline2dResult): string {
   const x = r.xanes;
   const lines = [
     `ptyxanes pipeline 2d: ${r.energiesEv.length} energies (${r.energiesEv[0].toFixed(1)}–${r.energiesEv[r.energiesEv.length - 1].toFixed(1)} eV), backend ${r.backend}`,
-    `  Ni oxidation state: mean ${x.oxidationMean.toFixed(3)}, median ${x.oxidationMedian.toFixed(3)}, 5–95% ${x.oxidationP05.toFixed(2)}–${x.oxidationP95.toFixed(2)} over ${x.nFitted} pixels; median uncertainty ±${x.medianOxidationStd.toFixed(3)}`,
+    ...r.warnings.map((w) => `  warning: ${w}`),
+    `  Ni oxidation state (${r.edgeModel} edge model): mean ${x.oxidationMean.toFixed(3)}, median ${x.oxidationMedian.toFixed(3)}, 5–95% ${x.oxidationP05.toFixed(2)}–${x.oxidationP95.toFixed(2)} over ${x.nFitted} pixels; median uncertainty ±${x.medianOxidationStd.toFixed(3)}`,
     ...fmtTruth(r),
     `  grid: ${r.grid.shape[1]}×${r.grid.shape[0]} pixels of ${(r.grid.pixelSizeM * 1e9).toFixed(1)} nm`,
     `  time: ${Object.entries(r.timingsS)
