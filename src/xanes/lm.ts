@@ -54,6 +54,27 @@ export const N_STARTS = 3;
 export const ABS_TOL_PER_POINT = 1e-9;
 const LN2X2 = Math.sqrt(2 * Math.LN2);
 
+export interface LmVerdict {
+  accept: boolean;
+  lambda: number;
+  converged: boolean;
+}
+
+/**
+ * Marquardt bookkeeping after a trial step, shared by the fitters: an accepted step divides
+ * λ by 10 (floor 1e-7) and converges when it lowered the cost by less than `relTol` of it, or
+ * by less than ABS_TOL_PER_POINT per point (a 3e-5 rms change in normalised μ: near-noise-free
+ * spectra keep every crawl "relative"); a rejected one multiplies λ by 10, and λ above 1e7
+ * means no descent even with tiny steps: a (possibly bound-constrained) minimum.
+ */
+export function lmVerdict(cost: number, costNew: number, lambda: number, relTol: number, nPoints: number): LmVerdict {
+  if (costNew < cost) {
+    const drop = cost - costNew;
+    return { accept: true, lambda: Math.max(lambda * 0.1, 1e-7), converged: drop < relTol * costNew || drop < ABS_TOL_PER_POINT * nPoints };
+  }
+  return { accept: false, lambda: lambda * 10, converged: lambda * 10 > 1e7 };
+}
+
 export interface EdgeFitResult {
   status: number;
   edgeEv: number;
@@ -127,18 +148,9 @@ export class GaussEdgeFitter {
 
   /** Fits the normalised window values `src[off + i·stride]`, i < n; result in `this.out`. */
   fit(src: ArrayLike<number>, off = 0, stride = 1): EdgeFitResult {
-    const { n, y, p, settings } = this;
+    const { p, settings } = this;
     const o = this.out;
-    o.status = XanesStatus.OK;
-    o.edgeEv = o.edgeStdEv = o.e0HalfStepEv = o.derivMaxEv = o.peakEv = o.peakHeight = o.rss = o.gaussEdgeEv = NaN;
-    o.iterations = 0;
-    for (let i = 0; i < n; i++) {
-      y[i] = src[off + i * stride];
-      if (!Number.isFinite(y[i])) {
-        o.status = XanesStatus.NON_FINITE;
-        return o;
-      }
-    }
+    if (!this.begin(src, off, stride)) return o;
     // Multi-start: every start runs a short screening LM; the lowest cost goes on to
     // convergence. The 3-Gaussian cost has several basins on real spectra, and the half-
     // maximum edge of the poor ones is off by 0.2–0.4 eV (see initialGuess).
@@ -168,6 +180,26 @@ export class GaussEdgeFitter {
     this.edgeMetrics();
     if (o.status === XanesStatus.OK && !converged) o.status = XanesStatus.NOT_CONVERGED;
     return o;
+  }
+
+  /**
+   * Resets `out` and loads the window values into the work spectrum (returned); null, with
+   * status NON_FINITE, when one is not finite. Shared with the shared-shape fitter.
+   */
+  begin(src: ArrayLike<number>, off: number, stride: number): Float64Array | null {
+    const { n, y } = this;
+    const o = this.out;
+    o.status = XanesStatus.OK;
+    o.edgeEv = o.edgeStdEv = o.e0HalfStepEv = o.derivMaxEv = o.peakEv = o.peakHeight = o.rss = o.gaussEdgeEv = NaN;
+    o.iterations = 0;
+    for (let i = 0; i < n; i++) {
+      y[i] = src[off + i * stride];
+      if (!Number.isFinite(y[i])) {
+        o.status = XanesStatus.NON_FINITE;
+        return null;
+      }
+    }
+    return y;
   }
 
   /** Damped Gauss–Newton iterations from `this.p` (projected onto the bounds); updates p in place. */
@@ -204,26 +236,16 @@ export class GaussEdgeFitter {
       for (let a = 0; a < P; a++) pn[a] = p[a] + d[a];
       this.project(pn);
       const costNew = this.evalCost(pn);
-      if (costNew < cost) {
-        const drop = cost - costNew;
+      const v = lmVerdict(cost, costNew, lambda, settings.relTolerance, this.n);
+      lambda = v.lambda;
+      if (v.accept) {
         p.set(pn);
         cost = this.evalJ(p);
-        lambda = Math.max(lambda * 0.1, 1e-7);
-        // Relative test, plus an absolute floor (1e-9 per point, i.e. a 3e-5 rms change in
-        // normalised μ) for near-noise-free spectra, whose tiny cost keeps every crawl "relative".
-        if (drop < settings.relTolerance * costNew || drop < ABS_TOL_PER_POINT * this.n) {
-          converged = true;
-          it++;
-          break;
-        }
-      } else {
-        lambda *= 10;
-        // No descent even with tiny steps: at a (possibly bound-constrained) minimum.
-        if (lambda > 1e7) {
-          converged = true;
-          it++;
-          break;
-        }
+      }
+      if (v.converged) {
+        converged = true;
+        it++;
+        break;
       }
     }
     return { cost, converged, iterations: it };

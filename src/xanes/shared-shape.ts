@@ -18,7 +18,7 @@
 import { PtyxanesError } from '../core/errors.ts';
 import { cholesky, cholSolve } from './linalg.ts';
 import { edgeMetrics } from './edge-metrics.ts';
-import { GaussEdgeFitter, type LmSettings } from './lm.ts';
+import { DEFAULT_LM, GaussEdgeFitter, lmVerdict, type LmSettings } from './lm.ts';
 import type { EnergyGrid } from './grid.ts';
 import { edgeJump, normalizeSpectrum, type NormWeights } from './normalize.ts';
 import { XanesStatus } from './status.ts';
@@ -137,7 +137,8 @@ function alignedTemplate(data: Float32Array, nPix: number, grid: EnergyGrid, w: 
 export class ShiftEdgeFitter {
   /** Holds the per-pixel Gaussian sum in `p` for the edge metrics, and the result in `out`. */
   readonly curve: GaussEdgeFitter;
-  private readonly y: Float64Array;
+  /** The window values being fitted (the curve fitter's work spectrum). */
+  private y: Float64Array;
   private readonly q = new Float64Array(2);
   private readonly qn = new Float64Array(2);
   private readonly H = new Float64Array(4);
@@ -155,7 +156,7 @@ export class ShiftEdgeFitter {
   ) {
     this.curve = new GaussEdgeFitter(windowEnergiesEv, settings);
     if (Math.abs(this.curve.xc - template.xcEv) > 1e-9) throw new Error('template and fitter use different fit windows');
-    this.y = new Float64Array(this.curve.n);
+    this.y = new Float64Array(0);
   }
 
   /** Cost at (k, δ); with `jac` also fills JᵀJ and Jᵀr. */
@@ -198,23 +199,16 @@ export class ShiftEdgeFitter {
   fit(src: ArrayLike<number>, off = 0, stride = 1): GaussEdgeFitter['out'] {
     const f = this.curve;
     const o = f.out;
-    const { y, q, qn, H, A, g, d } = this;
+    const { q, qn, H, A, g, d } = this;
     const n = f.n;
-    o.status = XanesStatus.OK;
-    o.edgeEv = o.edgeStdEv = o.e0HalfStepEv = o.derivMaxEv = o.peakEv = o.peakHeight = o.rss = o.gaussEdgeEv = NaN;
-    o.iterations = 0;
-    for (let i = 0; i < n; i++) {
-      y[i] = src[off + i * stride];
-      if (!Number.isFinite(y[i])) {
-        o.status = XanesStatus.NON_FINITE;
-        return o;
-      }
-    }
     this.scale = this.shift = NaN;
+    const y = f.begin(src, off, stride);
+    if (!y) return o;
+    this.y = y;
     q[0] = 1;
     q[1] = 0;
-    const maxIt = this.settings.maxIterations ?? 100;
-    const relTol = this.settings.relTolerance ?? 1e-5;
+    const maxIt = this.settings.maxIterations ?? DEFAULT_LM.maxIterations;
+    const relTol = this.settings.relTolerance ?? DEFAULT_LM.relTolerance;
     let cost = this.evaluate(q[0], q[1], true);
     let lambda = 1e-3;
     let converged = false;
@@ -234,23 +228,16 @@ export class ShiftEdgeFitter {
       qn[0] = Math.max(q[0] + d[0], 0);
       qn[1] = Math.min(Math.max(q[1] + d[1], -MAX_SHIFT_EV), MAX_SHIFT_EV);
       const costNew = this.evaluate(qn[0], qn[1], false);
-      if (costNew < cost) {
-        const drop = cost - costNew;
+      const v = lmVerdict(cost, costNew, lambda, relTol, n);
+      lambda = v.lambda;
+      if (v.accept) {
         q.set(qn);
         cost = this.evaluate(q[0], q[1], true);
-        lambda = Math.max(lambda * 0.1, 1e-7);
-        if (drop < relTol * costNew || drop < 1e-9 * n) {
-          converged = true;
-          it++;
-          break;
-        }
-      } else {
-        lambda *= 10;
-        if (lambda > 1e7) {
-          converged = true;
-          it++;
-          break;
-        }
+      }
+      if (v.converged) {
+        converged = true;
+        it++;
+        break;
       }
     }
     o.iterations = it;
