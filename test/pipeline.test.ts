@@ -53,9 +53,18 @@ describe('pipeline 2d on the 2d-small sample', () => {
     expect(full.truth!.driftErrorPx!).toBeLessThan(0.2);
   });
 
+  it('rejects an unknown edge model or registration normalisation before any work', async () => {
+    const out = join(dir, 'run-bad-options');
+    await expect(runPipeline2d({ input: sample, outDir: out, edgeModel: 'nine' as 'free' })).rejects.toThrow(/unknown edge model/);
+    await expect(runPipeline2d({ input: sample, outDir: out, registrationNormalization: 'whiten' as 'phase' })).rejects.toThrow(/unknown registration normalization/);
+    await expect(stat(out)).rejects.toThrow(/ENOENT/);
+  });
+
   it('writes maps, results file and provenance', async () => {
     const run = JSON.parse(await readFile(join(full.outDir, 'run.json'), 'utf8'));
     expect(run.complete).toBe(true);
+    expect(run.options).toMatchObject({ edgeModel: 'shared', registrationNormalization: 'none', epie: { alpha: 0.25 } });
+    expect(full.edgeModel).toBe('shared');
     expect(run.inputs[0].digest).toMatch(/^[0-9a-f]{64}$/);
     expect(Object.keys(run.stages)).toEqual(expect.arrayContaining(['register', 'xanes']));
     const ox = await readTiff(full.files.oxidationState);
