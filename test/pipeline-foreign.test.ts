@@ -11,13 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { h5 } from '../src/io/h5.ts';
 import { listCxiEntries, openCxiEntry } from '../src/io/cxi.ts';
 import { readTiff } from '../src/io/tiff.ts';
-import { runPipeline2d } from '../src/pipeline/pipeline2d.ts';
+import { runPipeline2d, type Pipeline2dResult } from '../src/pipeline/pipeline2d.ts';
+import { main } from '../src/cli/main.ts';
+import { createProgressReporter } from '../src/cli/progress.ts';
 import { simulate } from '../src/sim/index.ts';
 
 let dir: string;
 let nativeCxi: string;
 let foreignDir: string;
-const FOREIGN_READ = { positionXPath: 'positions/fast', positionYPath: 'positions/slow', translationIs: 'probe' as const, maskPath: 'instrument_1/detector_1/weights', maskGood: 'nonzero' as const };
+const FOREIGN_FLAGS = ['--position-x-path', 'positions/fast', '--position-y-path', 'positions/slow', '--translation-is', 'probe', '--mask-path', 'instrument_1/detector_1/weights', '--mask-good', 'nonzero'];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ptyxanes-foreign-'));
@@ -61,10 +63,18 @@ afterAll(async () => {
 });
 
 describe('pipeline 2d on a foreign (PtyPy-style) layout', () => {
-  it('gives the maps and shifts of the native CXI file', async () => {
-    const common = { backend: 'cpu' as const, epie: { iterations: 10 }, warmIterations: 5 };
-    const native = await runPipeline2d({ ...common, input: nativeCxi, outDir: join(dir, 'run-native') });
-    const foreign = await runPipeline2d({ ...common, input: foreignDir, outDir: join(dir, 'run-foreign'), read: FOREIGN_READ });
+  it('gives the maps and shifts of the native CXI file (`ptyxanes pipeline 2d` with the layout flags)', async () => {
+    const native = await runPipeline2d({ backend: 'cpu', epie: { iterations: 10 }, warmIterations: 5, input: nativeCxi, outDir: join(dir, 'run-native') });
+    let out = '';
+    let err = '';
+    const code = await main(['pipeline', '2d', '--input', foreignDir, '--out', join(dir, 'run-foreign'), '--backend', 'cpu', '--iterations', '10', '--warm-iterations', '5', '--json', ...FOREIGN_FLAGS], {
+      out: (t) => (out += t),
+      err: (t) => (err += `${t}\n`),
+      progress: () => createProgressReporter({ quiet: true }),
+      signal: new AbortController().signal,
+    });
+    expect(code, err).toBe(0);
+    const foreign = JSON.parse(out) as Pipeline2dResult;
     expect(foreign.energiesEv).toEqual(native.energiesEv);
     expect(foreign.grid.shape).toEqual(native.grid.shape);
     for (const [i, s] of foreign.grid.shiftsPx.entries()) {

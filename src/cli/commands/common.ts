@@ -36,10 +36,16 @@ export function zonePlateFrom(o: Record<string, unknown>): Record<string, number
 export const READ_OPTIONS: Record<string, OptionSpec> = {
   'data-path': { type: 'string', meta: 'H5PATH', help: 'dataset of frames inside each entry, if not the CXI default' },
   'translation-path': { type: 'string', meta: 'H5PATH', help: 'positions dataset [n,2|3] (x, y[, z]) if not the CXI default' },
+  'position-x-path': { type: 'string', meta: 'H5PATH', help: 'PtyPy-style: 1D dataset of x (fast axis, object columns) positions; give --position-y-path too' },
+  'position-y-path': { type: 'string', meta: 'H5PATH', help: 'PtyPy-style: 1D dataset of y (slow axis, object rows) positions' },
   'translation-is': { type: 'string', choices: ['sample', 'probe'], help: "whether stored positions are the sample's translation (CXI, default) or the probe's position" },
   'position-scale': { type: 'number', meta: 'M_PER_UNIT', help: 'metres per stored position unit when the file has no units attribute' },
   'energy-unit': { type: 'string', choices: ['J', 'eV', 'keV', 'auto'], help: 'unit of the stored energy when the file does not say (default: detected)' },
   'mask-path': { type: 'string', meta: 'H5PATH', help: 'detector mask dataset [h,w] (default instrument_1/detector_1/mask)' },
+  'mask-good': { type: 'string', choices: ['zero', 'nonzero'], help: "which mask value marks a good pixel: 'zero' (CXI mask, default) or 'nonzero' (weights)" },
+  'energy-path': { type: 'string', meta: 'H5PATH', help: 'energy dataset, if not instrument_1/source_1/energy' },
+  'distance-m': { type: 'number', meta: 'M', help: 'sample–detector distance (m), if the file lacks or misstates it' },
+  'detector-pixel-um': { type: 'number', meta: 'UM', help: 'detector pixel size (µm, square), if the file lacks or misstates it' },
   'swap-xy': { type: 'boolean', default: false, help: 'swap the x and y scan axes of the input positions' },
   'flip-x': { type: 'boolean', default: false, help: 'negate the x scan positions' },
   'flip-y': { type: 'boolean', default: false, help: 'negate the y scan positions' },
@@ -62,10 +68,16 @@ export function readOptionsFrom(o: Record<string, unknown>): Record<string, unkn
   const out: Record<string, unknown> = {};
   if (o['data-path']) out.dataPath = o['data-path'];
   if (o['translation-path']) out.translationPath = o['translation-path'];
+  if (o['position-x-path']) out.positionXPath = o['position-x-path'];
+  if (o['position-y-path']) out.positionYPath = o['position-y-path'];
   if (o['translation-is']) out.translationIs = o['translation-is'];
   if (o['position-scale'] !== undefined) out.positionScaleM = o['position-scale'];
   if (o['energy-unit']) out.energyUnit = o['energy-unit'];
   if (o['mask-path']) out.maskPath = o['mask-path'];
+  if (o['mask-good']) out.maskGood = o['mask-good'];
+  if (o['energy-path']) out.energyPath = o['energy-path'];
+  if (o['distance-m'] !== undefined) out.detectorDistanceM = o['distance-m'];
+  if (o['detector-pixel-um'] !== undefined) out.detectorPixelM = [(o['detector-pixel-um'] as number) * 1e-6, (o['detector-pixel-um'] as number) * 1e-6];
   if (o['swap-xy']) out.swapXY = true;
   if (o['flip-x']) out.flipX = true;
   if (o['flip-y']) out.flipY = true;
