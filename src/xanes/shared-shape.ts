@@ -12,8 +12,8 @@
  * so E½ = E½(template) + δ. Evidence (scripts/eval-edge-model.ts): the simulator's exact
  * 2d-small spectra plus Gaussian noise σ on −ln|O| (edge jump ≤ 0.084), valence RMS inside
  * the crystals free / shared: σ = 0 0.052 / 0.006, 0.001 0.13 / 0.08, 0.002 0.31 / 0.16,
- * 0.004 0.58 / 0.31. A pixel whose white line differs in shape from the
- * template (Ni metal among oxides) is better served by `edgeModel: 'free'`.
+ * 0.004 0.58 / 0.31. Spectra that differ in shape, not just position, need
+ * `edgeModel: 'free'`: 30 % Ni-foil pixels among NiO / LiNiO2 read 1.49 here, 0.18 free.
  */
 import { PtyxanesError } from '../core/errors.ts';
 import { cholesky, cholSolve } from './linalg.ts';
