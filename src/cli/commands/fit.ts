@@ -17,7 +17,7 @@ export const spec: CommandModule['spec'] = {
     'post-edge': { type: 'list', meta: 'LO,HI', help: 'post-edge range in eV (default 8400,8420)' },
     'fit-range': { type: 'list', meta: 'LO,HI', help: 'energy range of the 3-Gaussian fit in eV' },
     calibration: { type: 'string', meta: 'JSON', help: 'edge-energy → oxidation-state calibration (default: shipped NiO/LiNiO2 line)' },
-    'edge-model': { type: 'string', default: 'shared', choices: ['shared', 'free'], help: "'shared': one 3-Gaussian shape fitted to the mean spectrum, per-pixel scale and shift (robust to noise); 'free': 9 parameters per pixel, as the paper" },
+    'edge-model': { type: 'string', default: 'shared', choices: ['shared', 'free'], help: "'shared': one 3-Gaussian shape fitted to the mean spectrum, per-pixel scale and shift (robust to noise); 'free': 9 parameters per pixel, as the paper (use it when spectra differ in shape, e.g. Ni metal among oxides)" },
     'min-edge-step': { type: 'number', help: 'mask pixels whose edge step is at or below this (default: 10% of the 99th percentile)' },
     'pixel-size-nm': { type: 'number', meta: 'NM', help: 'pixel size recorded in the output TIFFs' },
     ...BACKEND_OPTION,

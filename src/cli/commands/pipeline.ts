@@ -27,7 +27,7 @@ export const spec: CommandModule['spec'] = {
     'reference-energy': { type: 'number', meta: 'EV', help: 'energy of the registration reference (default: highest)' },
     'upsample-factor': { type: 'int', default: 100, meta: 'U', help: 'registration precision 1/U pixel' },
     'registration-norm': { type: 'string', default: 'none', choices: ['none', 'phase'], help: "plain cross-correlation ('none', robust to the noise of −ln|O|) or phase correlation" },
-    'edge-model': { type: 'string', default: 'shared', choices: ['shared', 'free'], help: "XANES edge fit: 'shared' (one 3-Gaussian shape, per-pixel scale and shift) or 'free' (9 parameters per pixel, as the paper)" },
+    'edge-model': { type: 'string', default: 'shared', choices: ['shared', 'free'], help: "XANES edge fit: 'shared' (one 3-Gaussian shape, per-pixel scale and shift) or 'free' (9 parameters per pixel, as the paper; for spectra that differ in shape, e.g. Ni metal)" },
     'pre-edge': { type: 'list', meta: 'LO,HI', help: 'pre-edge range in eV (default 8270,8300)' },
     'post-edge': { type: 'list', meta: 'LO,HI', help: 'post-edge range in eV (default 8400,8420)' },
     'fit-range': { type: 'list', meta: 'LO,HI', help: 'energy range of the 3-Gaussian edge fit in eV' },
