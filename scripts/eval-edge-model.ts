@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTiff } from '../src/io/tiff.ts';
+import { spreadAndCorrelation } from '../src/pipeline/truth.ts';
 import { objectTransmission } from '../src/sim/forward.ts';
 import { planExperiment, renderAngle } from '../src/sim/experiment.ts';
 import { integrateOptics } from '../src/sim/render.ts';
@@ -79,19 +80,11 @@ for (const sigma of sigmas) {
       } else missing++;
     }
     const n = f.length;
-    const mf = f.reduce((a, b) => a + b, 0) / n;
-    const mt = t.reduce((a, b) => a + b, 0) / n;
     let s2 = 0;
-    let sff = 0;
-    let stt = 0;
-    let sft = 0;
-    for (let i = 0; i < n; i++) {
-      s2 += (f[i] - t[i]) ** 2;
-      sff += (f[i] - mf) ** 2;
-      stt += (t[i] - mt) ** 2;
-      sft += (f[i] - mf) * (t[i] - mt);
-    }
-    rows.push({ sigma, model, rms: Math.sqrt(s2 / n), bias: mf - mt, correlation: sft / Math.sqrt(sff * stt), pixels: n, missing });
+    for (let i = 0; i < n; i++) s2 += (f[i] - t[i]) ** 2;
+    const { corr } = spreadAndCorrelation(f, t);
+    const bias = (f.reduce((a, b) => a + b, 0) - t.reduce((a, b) => a + b, 0)) / n;
+    rows.push({ sigma, model, rms: Math.sqrt(s2 / n), bias, correlation: corr, pixels: n, missing });
   }
 }
 if (json) {

@@ -151,7 +151,7 @@ export async function compareWithTruth(manifest: TruthManifest, xanes: XanesResu
 }
 
 /** Standard deviation of `t` and the Pearson correlation of `f` with `t`. */
-function spreadAndCorrelation(f: number[], t: number[]): { std: number; corr: number } {
+export function spreadAndCorrelation(f: number[], t: number[]): { std: number; corr: number } {
   const n = t.length;
   if (n < 2) return { std: NaN, corr: NaN };
   const mf = f.reduce((a, b) => a + b, 0) / n;
