@@ -10,6 +10,7 @@ import { cpuPlan } from './fft.cpu.ts';
 import { claimFrames, type FftJob, type FftJobDone } from './fft.claim.ts';
 import type { FftDirection } from './validate.ts';
 import { throwIfAborted } from '../core/progress.ts';
+import { spawnModuleWorker, workerReady } from '../core/worker-spawn.ts';
 
 type NodeWorker = import('node:worker_threads').Worker;
 
@@ -47,28 +48,10 @@ class WorkerPool {
   }
 
   static async start(count: number): Promise<WorkerPool> {
-    const { Worker } = await import(/* @vite-ignore */ 'node:worker_threads');
-    const { createRequire } = await import(/* @vite-ignore */ 'node:module');
-    const { pathToFileURL } = await import(/* @vite-ignore */ 'node:url');
-    // The worker body is TypeScript: a small eval'd bootstrap registers tsx's ESM loader in the
-    // worker (as bin/ptyxanes.mjs does) and then imports it. tsx resolves from this package.
-    const req = createRequire(import.meta.url);
-    const tsxPkg = req.resolve('tsx/package.json');
-    const esmApi = (req(tsxPkg) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api'].import.default;
-    const tsxApi = tsxPkg.replace(/package\.json$/, '') + esmApi.replace(/^\.\//, '');
     const url = new URL(WORKER_FILE, import.meta.url).href;
-    const boot = `import(${JSON.stringify(pathToFileURL(tsxApi).href)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
-    const workers = Array.from({ length: count }, () => new Worker(boot, { eval: true, execArgv: [] }));
+    const workers = await Promise.all(Array.from({ length: count }, () => spawnModuleWorker(url)));
     // Wait until each worker has loaded its module, so a broken setup fails here, once.
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            const onMsg = (m: { ready?: boolean }) => m.ready && (w.off('message', onMsg), w.off('error', reject), resolve());
-            w.on('message', onMsg);
-            w.once('error', reject);
-          }),
-      ),
+    await Promise.all(workers.map(workerReady)
     ).catch(async (e) => {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e;

@@ -7,6 +7,7 @@
  */
 import { BatchRunner, type RunnerInit, type TermsResult } from './batch-runner.ts';
 import type { BatchWindow } from './kernels.cpu.ts';
+import { canUseWorkerThreads, spawnModuleWorker } from '../core/worker-spawn.ts';
 
 export interface RunnerHandle {
   setChunk(amp: Float32Array, base: number): Promise<void>;
@@ -101,34 +102,11 @@ export async function shutdownEpieWorkers(): Promise<void> {
   await Promise.all(idle.splice(0).map((r) => r.terminate()));
 }
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-
 /** Whether typed arrays can be shared with worker threads here. */
-export function canUseWorkers(): boolean {
-  return isNode && typeof SharedArrayBuffer !== 'undefined';
-}
+export const canUseWorkers = canUseWorkerThreads;
 
-async function tsxApiUrl(): Promise<string> {
-  const resolve = (import.meta as ImportMeta & { resolve?: (s: string) => string }).resolve;
-  if (typeof resolve === 'function') {
-    try {
-      return resolve('tsx/esm/api');
-    } catch {
-      /* fall through */
-    }
-  }
-  const { createRequire } = await import('node:module');
-  const { pathToFileURL } = await import('node:url');
-  // The package's require entry is index.cjs; its import entry index.mjs sits beside it.
-  return pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-}
-
-async function spawnWorker(): Promise<import('node:worker_threads').Worker> {
-  const { Worker } = await import('node:worker_threads');
-  const url = new URL('./epie-worker.ts', import.meta.url).href;
-  // Register tsx's ESM loader inside the worker before importing the TypeScript entry.
-  const boot = `import(${JSON.stringify(await tsxApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
-  return new Worker(boot, { eval: true });
+function spawnWorker(): Promise<import('node:worker_threads').Worker> {
+  return spawnModuleWorker(new URL('./epie-worker.ts', import.meta.url).href);
 }
 
 /** One runner per thread; `threads` ≤ 1 or no worker support gives one inline runner. */
