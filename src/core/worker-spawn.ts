@@ -54,3 +54,12 @@ export function workerReady(w: NodeWorker): Promise<void> {
     w.once('error', reject);
   });
 }
+
+/** Cores available to this process (Node's os module when present, else the browser's hint). */
+export async function availableCores(): Promise<number> {
+  if (isNode) {
+    const os = await import(/* @vite-ignore */ 'node:os');
+    return os.availableParallelism?.() ?? os.cpus().length;
+  }
+  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+}

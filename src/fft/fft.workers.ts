@@ -10,7 +10,7 @@ import { cpuPlan } from './fft.cpu.ts';
 import { claimFrames, type FftJob, type FftJobDone } from './fft.claim.ts';
 import type { FftDirection } from './validate.ts';
 import { throwIfAborted } from '../core/progress.ts';
-import { spawnModuleWorker, workerReady } from '../core/worker-spawn.ts';
+import { availableCores, spawnModuleWorker, workerReady } from '../core/worker-spawn.ts';
 
 type NodeWorker = import('node:worker_threads').Worker;
 
@@ -109,9 +109,7 @@ export async function fftWorkerStatus(): Promise<{ workers: number; error: strin
 
 /** Threads the CPU FFT uses: the machine's parallelism (capped at 8). */
 export async function fftThreads(): Promise<number> {
-  if (!isNode) return 1;
-  const os = await import(/* @vite-ignore */ 'node:os');
-  return Math.max(1, Math.min(8, os.availableParallelism?.() ?? os.cpus().length));
+  return Math.max(1, Math.min(8, await availableCores()));
 }
 
 async function getPool(threads: number): Promise<WorkerPool | null> {

@@ -33,15 +33,7 @@ export interface ResolvedOptions {
   subpixel: 'fourier' | 'nearest';
 }
 
-/** Cores available to this process (Node's os module when present, else the browser's hint). */
-export async function availableCores(): Promise<number> {
-  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  if (typeof process !== 'undefined' && process.versions?.node) {
-    const os = await import('node:os');
-    return os.availableParallelism?.() ?? os.cpus().length;
-  }
-  return nav?.hardwareConcurrency ?? 1;
-}
+export { availableCores } from '../core/worker-spawn.ts';
 
 function defaultHostBudget(): number {
   return 4 * 1024 ** 3;

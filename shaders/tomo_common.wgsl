@@ -1,0 +1,15 @@
+// Shared by the tomography kernels (src/tomo/project.gpu.ts). Geometry as in
+// src/tomo/geometry.ts: voxel (ix, iy) at x = ix − (nx−1)/2, y = iy − (ny−1)/2 lands on
+// detector column u = x·c + y·s + centre, with (c, s, centre, 0) per angle in `table`.
+// Slab arrays: volume [rows, ny, nx], projections [nAngles, rows, cols].
+struct TomoParams {
+  nx: u32,
+  ny: u32,
+  cols: u32,
+  n_angles: u32,
+  rows: u32,
+  // 1: R is [nAngles, rows, cols] and C [rows, ny, nx] (masks); 0: R [nAngles, cols], C [ny, nx]
+  weights_per_slice: u32,
+  lo: f32,
+  hi: f32,
+};

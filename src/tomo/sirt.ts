@@ -1,0 +1,132 @@
+/**
+ * SIRT as ASTRA's SIRT3D_CUDA defines it (slices.cpu.ts states the update), the library
+ * entry point `sirt`. Parallel-beam slices are independent, so the volume is solved slab
+ * by slab of z (all iterations per slab): GPU memory stays bounded by one slab, CPU
+ * threads take slices, and the residual curve sums the slabs' curves.
+ *
+ * Default 200 iterations: the reference paper's (3D-SP, SIRT with 200 iterations).
+ */
+import { PtyxanesError } from '../core/errors.ts';
+import type { RealArray } from '../core/arrays.ts';
+import { throwIfAborted } from '../core/progress.ts';
+import { resolveBackend } from '../gpu/backend.ts';
+import { checkFinite, checkShape, type TomoGeometry } from './geometry.ts';
+import { geometryForProjections, type TomoOptions } from './options.ts';
+import { SliceScratch, type SirtParams } from './slices.cpu.ts';
+import { gpuPlanFor, projectionRows, slabRanges } from './slabs.ts';
+import { runSlices } from './threads.ts';
+
+export const DEFAULT_SIRT_ITERATIONS = 200;
+
+export interface SirtOptions extends TomoOptions {
+  iterations?: number;
+  /** λ (default 1). */
+  relaxation?: number;
+  /** Clamp each iterate to [min, max] (e.g. min 0 for attenuation). */
+  min?: number;
+  max?: number;
+  /** Start volume [z, y, x] (warm start; default zeros). */
+  initial?: RealArray;
+  /** Voxels to reconstruct (nonzero) [z, y, x]; others stay at the start value. */
+  volumeMask?: RealArray;
+  /** Rays to trust (nonzero) [nAngles, rows, cols]. */
+  projectionMask?: RealArray;
+}
+
+export interface SirtResult {
+  volume: RealArray;
+  /** ‖p − FP(x_k)‖₂ for the volume entering iteration k. */
+  residuals: Float64Array;
+  backend: 'gpu' | 'cpu';
+  seconds: number;
+  /** Bytes of GPU slab buffers held at once (0 on the CPU path). */
+  gpuBytes: number;
+  slabRows: number;
+}
+
+export function sirtParams(opts: SirtOptions): SirtParams {
+  const iterations = opts.iterations ?? DEFAULT_SIRT_ITERATIONS;
+  if (!(Number.isInteger(iterations) && iterations >= 0)) throw new PtyxanesError('iterations must be a whole number ≥ 0', { field: 'iterations', expected: '≥ 0', found: String(iterations) });
+  const relaxation = opts.relaxation ?? 1;
+  if (!(relaxation > 0 && relaxation < 2)) throw new PtyxanesError('relaxation must lie in (0, 2)', { field: 'relaxation', expected: '0 < λ < 2', found: String(relaxation) });
+  const min = opts.min ?? -Infinity;
+  const max = opts.max ?? Infinity;
+  if (!(min <= max)) throw new PtyxanesError('min must not exceed max', { field: 'min', expected: `≤ ${max}`, found: String(min) });
+  return { iterations, relaxation, min, max };
+}
+
+function maskData(m: RealArray | undefined, shape: number[], field: string): Float32Array | null {
+  if (!m) return null;
+  checkShape(m, shape, field);
+  return m.data;
+}
+
+export async function sirt(projections: RealArray, anglesDeg: ArrayLike<number>, opts: SirtOptions = {}): Promise<SirtResult> {
+  const g = geometryForProjections(projections, anglesDeg, opts);
+  return sirtWith(g, projections.data, opts);
+}
+
+/** SIRT for a checked geometry (alignment calls this in its loop). */
+export async function sirtWith(g: TomoGeometry, proj: Float32Array, opts: SirtOptions): Promise<SirtResult> {
+  const t0 = performance.now();
+  const p = sirtParams(opts);
+  const volShape = [g.rows, g.ny, g.nx];
+  const vol = new Float32Array(g.rows * g.ny * g.nx);
+  if (opts.initial) {
+    checkShape(opts.initial, volShape, 'initial');
+    checkFinite(opts.initial.data, volShape, 'initial');
+    vol.set(opts.initial.data);
+  }
+  const volumeMask = maskData(opts.volumeMask, volShape, 'volumeMask');
+  const projectionMask = maskData(opts.projectionMask, [g.nAngles, g.rows, g.cols], 'projectionMask');
+  const res2 = new Float64Array(g.rows * p.iterations);
+  const total = g.rows * p.iterations;
+  const report = (done: number) => opts.onProgress?.({ stage: 'sirt', done, total, message: `${Math.round(done / Math.max(1, g.rows))}/${p.iterations} iterations (slice-iterations ${done}/${total})` });
+  const backend = await resolveBackend(opts.backend ?? 'auto', opts.ctx);
+  let gpuBytes = 0;
+  let slabRows = g.rows;
+  if (backend.kind === 'cpu') {
+    await runSlices({ kind: 'sirt', g, vol, proj, sirt: p, res2, volumeMask, projectionMask }, { threads: opts.threads, signal: opts.signal, onSlice: (d) => report(d * p.iterations) });
+  } else {
+    const plan = await gpuPlanFor(backend.ctx, g, opts);
+    gpuBytes = plan.bytes;
+    slabRows = plan.slabRows;
+    const perSlice = !!(volumeMask || projectionMask);
+    const scratch = new SliceScratch(g);
+    try {
+      for (const [z0, n] of slabRanges(g.rows, plan.slabRows)) {
+        throwIfAborted(opts.signal);
+        const weights = slabWeights(g, scratch, z0, n, p.relaxation, volumeMask, projectionMask, perSlice);
+        const slab = vol.subarray(z0 * g.ny * g.nx, (z0 + n) * g.ny * g.nx);
+        const r2 = await plan.sirt(projectionRows(g, proj, z0, n), slab, n, weights, p, (k) => {
+          throwIfAborted(opts.signal);
+          report(z0 * p.iterations + k * n);
+        });
+        // One curve per slab (the GPU reduces over its slices); kept in the slab's first row.
+        res2.set(r2, z0 * p.iterations);
+      }
+    } finally {
+      plan.destroy();
+    }
+  }
+  const residuals = new Float64Array(p.iterations);
+  for (let z = 0; z < g.rows; z++) for (let k = 0; k < p.iterations; k++) residuals[k] += res2[z * p.iterations + k];
+  for (let k = 0; k < p.iterations; k++) residuals[k] = Math.sqrt(residuals[k]);
+  return { volume: { data: vol, shape: volShape }, residuals, backend: backend.kind, seconds: (performance.now() - t0) / 1000, gpuBytes, slabRows };
+}
+
+/** R and C for a GPU slab, computed as the CPU path does (shared, or per slice with masks). */
+function slabWeights(g: TomoGeometry, scratch: SliceScratch, z0: number, n: number, relaxation: number, vm: Float32Array | null, pm: Float32Array | null, perSlice: boolean): { R: Float32Array; C: Float32Array; perSlice: boolean } {
+  if (!perSlice) {
+    scratch.weights(0, relaxation);
+    return { R: scratch.R.slice(), C: scratch.C.slice(), perSlice };
+  }
+  const R = new Float32Array(g.nAngles * n * g.cols);
+  const C = new Float32Array(n * g.ny * g.nx);
+  for (let z = 0; z < n; z++) {
+    scratch.weights(z0 + z, relaxation, vm, pm);
+    for (let a = 0; a < g.nAngles; a++) R.set(scratch.R.subarray(a * g.cols, (a + 1) * g.cols), (a * n + z) * g.cols);
+    C.set(scratch.C, z * g.ny * g.nx);
+  }
+  return { R, C, perSlice };
+}
