@@ -139,8 +139,12 @@ export function shiftImage(image: RealArray, dy: number, dx: number, opts: Inter
 
 export type ShiftMethod = 'fourier' | InterpolationOrder;
 
-/** Shifts frame i of a [n, h, w] stack by shifts[2i], shifts[2i+1]; outside the source → NaN (fourier: boundary 'pad'). */
-export function shiftStack(stack: RealArray, shifts: ArrayLike<number>, method: ShiftMethod = 'fourier'): RealArray {
+/**
+ * Shifts frame i of a [n, h, w] stack by shifts[2i], shifts[2i+1]; outside the source →
+ * `fill` (default NaN; e.g. 0 for projections of an object surrounded by nothing).
+ * 'fourier' uses boundary 'pad'.
+ */
+export function shiftStack(stack: RealArray, shifts: ArrayLike<number>, method: ShiftMethod = 'fourier', fill = NaN): RealArray {
   const { n, h, w } = frames(stack, 'stack');
   if (shifts.length !== 2 * n) throw new PtyxanesError('one (dy, dx) per frame needed', { field: 'shifts', expected: String(2 * n), found: String(shifts.length) });
   const out = new Float32Array(n * h * w);
@@ -148,7 +152,7 @@ export function shiftStack(stack: RealArray, shifts: ArrayLike<number>, method: 
     const frame: RealArray = { data: stack.data.subarray(i * h * w, (i + 1) * h * w), shape: [h, w] };
     const dy = shifts[2 * i];
     const dx = shifts[2 * i + 1];
-    const r = method === 'fourier' ? fourierShift(frame, dy, dx, { boundary: 'pad' }) : shiftImage(frame, dy, dx, { order: method });
+    const r = method === 'fourier' ? fourierShift(frame, dy, dx, { boundary: 'pad', fill }) : shiftImage(frame, dy, dx, { order: method, fill });
     out.set(r.data, i * h * w);
   }
   return { data: out, shape: [n, h, w] };
