@@ -34,6 +34,8 @@ export type { RegisterStackOptions, StackRegistration } from './register/index.t
 export { fitXanes, normalizeStack, calibrate, defaultCalibration, loadCalibration, histogram, writeXanesOutputs, loadReferenceSpectra, readSpectrumFile } from './xanes/index.ts';
 export { buildEdgeTemplate } from './xanes/index.ts';
 export type { XanesOptions, XanesResult, Calibration, EdgeModel, EdgeTemplate } from './xanes/index.ts';
+export { sirt, fbp, forwardProject, backProject, alignProjections, makeGeometry, sheppLogan3d, halfTurnAngles, shutdownTomoWorkers } from './tomo/index.ts';
+export type { SirtOptions, SirtResult, FbpOptions, FbpResult, FbpFilter, AlignOptions, AlignResult, TomoGeometry, TomoOptions } from './tomo/index.ts';
 export { simulate, simulateInMemory, listPresets } from './sim/index.ts';
 export type { SimManifest } from './sim/index.ts';
 
@@ -42,5 +44,6 @@ export { runPipeline2d, DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './
 export type { Pipeline2dOptions, Pipeline2dResult } from './pipeline/pipeline2d.ts';
 
 // I/O
+export { parseAngles, readAngles } from './io/angles.ts';
 export { openCxiEntry, openCxiEntries, listCxiEntries, writeCxi, CxiWriter, readTiff, writeTiff, writePng, readEnergies, describeFile, formatDescription } from './io/index.ts';
 export type { CxiReadOptions, CxiEntryInput } from './io/index.ts';

@@ -41,9 +41,16 @@ export interface AlignOptions extends TomoOptions {
   /** Clamp the SIRT volume (e.g. min 0 for attenuation). */
   min?: number;
   max?: number;
-  /** Registration: plain (null, default) or phase-normalised cross-correlation. */
+  /**
+   * Registration: plain (null, default) or phase-normalised cross-correlation. Measured on
+   * Shepp–Logan stacks (48²×24, 60 angles, σ = 3 px; 40²×16, 48 angles, σ = 2 px),
+   * shift error after alignment, horizontal / vertical: plain 0.013–0.024 / 0.044–0.050 px,
+   * phase 0.044–0.064 / 0.025–0.034 px; the horizontal error matters most (it blurs every
+   * slice), and plain correlation does not whiten the noise of real projections (the 2D
+   * pipeline's evidence), so plain is the default.
+   */
   normalization?: 'phase' | null;
-  /** Upsampling of the registration (default 20: 0.05 px). */
+  /** Upsampling of the registration (default 100: 0.01 px, finer than the tolerance). */
   upsampleFactor?: number;
   /** Start shifts [nAngles, 2] (dy, dx) (e.g. a neighbouring energy's); default: centre-of-mass fit. */
   initialShifts?: ArrayLike<number>;
@@ -76,11 +83,15 @@ export interface AlignResult {
   /** The last full-resolution SIRT volume (warm start for more iterations or a neighbour). */
   volume: RealArray;
   passes: AlignPass[];
+  /** The finest level ended below the tolerance. */
   converged: boolean;
+  /** A level ended because its largest update stopped improving (see STALL_PASSES). */
+  stalled: boolean;
   seconds: number;
 }
 
 const MIN_LEVEL_PX = 16;
+const STALL_PASSES = 5;
 
 export async function alignProjections(projections: RealArray, anglesDeg: ArrayLike<number>, opts: AlignOptions = {}): Promise<AlignResult> {
   const t0 = performance.now();
@@ -116,10 +127,13 @@ export async function alignProjections(projections: RealArray, anglesDeg: ArrayL
   const passes: AlignPass[] = [];
   const totalPasses = levels.length * maxIt;
   let converged = false;
+  let stalled = false;
   let volume: RealArray | null = null;
   let volumeLevel = 0;
   for (const b of levels) {
     let first = true;
+    let bestU = Infinity;
+    let sinceBest = 0;
     converged = false;
     for (let pass = 0; pass < maxIt; pass++) {
       throwIfAborted(opts.signal);
@@ -132,24 +146,36 @@ export async function alignProjections(projections: RealArray, anglesDeg: ArrayL
       volumeLevel = b;
       first = false;
       const reproj = await forwardWith(gb, s.volume.data, run);
-      const reg = await registerPairs({ data: reproj, shape: p.shape }, p, { backend: run.backend, ctx: run.ctx, signal: opts.signal, normalization: opts.normalization ?? null, upsampleFactor: opts.upsampleFactor ?? 20 });
+      const reg = await registerPairs({ data: reproj, shape: p.shape }, p, { backend: run.backend, ctx: run.ctx, signal: opts.signal, normalization: opts.normalization ?? null, upsampleFactor: opts.upsampleFactor ?? 100 });
+      const before = shifts.slice();
+      for (let a = 0; a < nA; a++) {
+        if (vertical) shifts[2 * a] += reg.shifts[2 * a] * b;
+        shifts[2 * a + 1] += reg.shifts[2 * a + 1] * b;
+      }
+      ({ centre } = regauge(shifts, g, centre, estimateAxis));
+      // The update is measured after re-gauging: what registration adds along the gauge
+      // (a volume translation, an axis move) is not a change of alignment.
       let maxU = 0;
       let sumU = 0;
       for (let a = 0; a < nA; a++) {
-        const dy = vertical ? reg.shifts[2 * a] * b : 0;
-        const dx = reg.shifts[2 * a + 1] * b;
-        shifts[2 * a] += dy;
-        shifts[2 * a + 1] += dx;
-        const m = Math.hypot(dy, dx);
+        const m = Math.hypot(shifts[2 * a] - before[2 * a], shifts[2 * a + 1] - before[2 * a + 1]);
         maxU = Math.max(maxU, m);
         sumU += m * m;
       }
-      ({ centre } = regauge(shifts, g, centre, estimateAxis));
       const rec: AlignPass = { level: b, pass, maxUpdatePx: maxU, rmsUpdatePx: Math.sqrt(sumU / nA), residual: s.residuals[s.residuals.length - 1] ?? 0, centreCol: centre };
       passes.push(rec);
       opts.onProgress?.({ stage: 'align', done: passes.length, total: totalPasses, message: `bin ${b}× pass ${pass + 1}: max update ${maxU.toFixed(3)} px, axis ${centre.toFixed(2)}`, values: { ...rec } });
       if (maxU < Math.max(tol, b === 1 ? tol : 0.25 * b)) {
         converged = true;
+        break;
+      }
+      // Stalled: the largest update has not improved for STALL_PASSES passes (a projection
+      // with little structure can flip by a fraction of a pixel between passes).
+      if (maxU < bestU) {
+        bestU = maxU;
+        sinceBest = 0;
+      } else if (++sinceBest >= STALL_PASSES) {
+        stalled = true;
         break;
       }
     }
@@ -160,7 +186,7 @@ export async function alignProjections(projections: RealArray, anglesDeg: ArrayL
     const s = await sirtWith(levelGeometry(g, g.rows, g.cols, centre, true), aligned.data, { ...run, iterations: opts.finalIterations || 3 * sirtIt, initial: warm, min: opts.min, max: opts.max });
     volume = s.volume;
   }
-  return { shifts, centreCol: centre, aligned, volume: volume!, passes, converged, seconds: (performance.now() - t0) / 1000 };
+  return { shifts, centreCol: centre, aligned, volume: volume!, passes, converged, stalled, seconds: (performance.now() - t0) / 1000 };
 }
 
 function levelGeometry(g: TomoGeometry, rows: number, cols: number, centreCol: number, full: boolean): TomoGeometry {
