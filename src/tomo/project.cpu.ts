@@ -36,15 +36,15 @@ export function forwardSlice(g: TomoGeometry, vol: Float32Array, vOff: number, o
         const y = iy - hy;
         const x0 = (-cu - y * s) / c + hx;
         const line = vOff + iy * nx;
-        const [u0, u1] = uRange(x0, du, nx, nU);
-        for (let u = u0; u < u1; u++) {
+        const [a0, a1] = interior(x0, du, nx, nU);
+        for (let u = a0; u < a1; u++) {
           const xf = x0 + u * du;
-          const i0 = Math.floor(xf);
-          const f = xf - i0;
-          const v0 = i0 >= 0 && i0 < nx ? vol[line + i0] : 0;
-          const v1 = i0 + 1 >= 0 && i0 + 1 < nx ? vol[line + i0 + 1] : 0;
-          out[row + u] += w * (v0 + f * (v1 - v0));
+          const i0 = xf | 0;
+          const v0 = vol[line + i0];
+          out[row + u] += w * (v0 + (xf - i0) * (vol[line + i0 + 1] - v0));
         }
+        edges(vol, line, 1, nx, x0, du, w, out, row, 0, a0);
+        edges(vol, line, 1, nx, x0, du, w, out, row, a1, nU);
       }
     } else {
       // Step along x: y(u) = (u − cu − x·c)/s, slope 1/s.
@@ -54,33 +54,59 @@ export function forwardSlice(g: TomoGeometry, vol: Float32Array, vOff: number, o
         const x = ix - hx;
         const y0 = (-cu - x * c) / s + hy;
         const col = vOff + ix;
-        const [u0, u1] = uRange(y0, du, ny, nU);
-        for (let u = u0; u < u1; u++) {
+        const [a0, a1] = interior(y0, du, ny, nU);
+        for (let u = a0; u < a1; u++) {
           const yf = y0 + u * du;
-          const i0 = Math.floor(yf);
-          const f = yf - i0;
-          const v0 = i0 >= 0 && i0 < ny ? vol[col + i0 * nx] : 0;
-          const v1 = i0 + 1 >= 0 && i0 + 1 < ny ? vol[col + (i0 + 1) * nx] : 0;
-          out[row + u] += w * (v0 + f * (v1 - v0));
+          const i0 = yf | 0;
+          const v0 = vol[col + i0 * nx];
+          out[row + u] += w * (v0 + (yf - i0) * (vol[col + i0 * nx + nx] - v0));
         }
+        edges(vol, col, nx, ny, y0, du, w, out, row, 0, a0);
+        edges(vol, col, nx, ny, y0, du, w, out, row, a1, nU);
       }
     }
   }
 }
 
-/** Detector columns u whose coordinate p0 + u·dp lies in (−1, n): the rest reads only zeros. */
-function uRange(p0: number, dp: number, n: number, nU: number): [number, number] {
-  // p0 + u dp > −1 and < n
-  let lo: number;
-  let hi: number;
-  if (dp > 0) {
-    lo = Math.floor((-1 - p0) / dp) + 1;
-    hi = Math.ceil((n - p0) / dp);
+/**
+ * The run [k0, k1) of k in [0, count) whose coordinate p = p0 + k·dp lies in [0, n − 1),
+ * where both interpolation neighbours exist, so the hot loop needs no bounds checks (and
+ * `p | 0` is floor). The rest of [0, count) goes through the checked loop.
+ */
+export function interior(p0: number, dp: number, n: number, count: number): [number, number] {
+  if (n < 2) return [0, 0];
+  let k0: number;
+  let k1: number;
+  if (Math.abs(dp) < 1e-12) {
+    return p0 >= 0 && p0 < n - 1 ? [0, count] : [0, 0];
+  } else if (dp > 0) {
+    k0 = Math.ceil(-p0 / dp);
+    k1 = Math.ceil((n - 1 - p0) / dp);
   } else {
-    lo = Math.floor((n - p0) / dp) + 1;
-    hi = Math.ceil((-1 - p0) / dp);
+    k0 = Math.floor((n - 1 - p0) / dp) + 1;
+    k1 = Math.floor(-p0 / dp) + 1;
   }
-  return [Math.max(0, lo - 1), Math.min(nU, hi + 1)];
+  k0 = Math.max(0, Math.min(count, k0));
+  k1 = Math.max(k0, Math.min(count, k1));
+  // Rounding at the ends: shrink until both ends are inside (never reads out of bounds).
+  while (k0 < k1 && !(p0 + k0 * dp >= 0 && p0 + k0 * dp < n - 1)) k0++;
+  while (k1 > k0 && !(p0 + (k1 - 1) * dp >= 0 && p0 + (k1 - 1) * dp < n - 1)) k1--;
+  return [k0, k1];
+}
+
+/**
+ * The checked loop for k in [k0, k1): out[o + k] += w · (src sampled at p0 + k·dp, linear,
+ * with n samples at src[base + i·stride], zero outside).
+ */
+function edges(src: Float32Array, base: number, stride: number, n: number, p0: number, dp: number, w: number, out: Float32Array, o: number, k0: number, k1: number): void {
+  for (let k = k0; k < k1; k++) {
+    const p = p0 + k * dp;
+    const i0 = Math.floor(p);
+    if (i0 < -1 || i0 >= n) continue;
+    const v0 = i0 >= 0 ? src[base + i0 * stride] : 0;
+    const v1 = i0 + 1 < n ? src[base + (i0 + 1) * stride] : 0;
+    out[o + k] += w * (v0 + (p - i0) * (v1 - v0));
+  }
 }
 
 /**
@@ -100,15 +126,15 @@ export function backSlice(g: TomoGeometry, proj: Float32Array, pOff: number, aSt
     for (let iy = 0; iy < ny; iy++) {
       const u0 = -hx * c + (iy - hy) * s + cu;
       const line = oOff + iy * nx;
-      for (let ix = 0; ix < nx; ix++) {
+      const [a0, a1] = interior(u0, c, nU, nx);
+      for (let ix = a0; ix < a1; ix++) {
         const uf = u0 + ix * c;
-        const i0 = Math.floor(uf);
-        if (i0 < -1 || i0 >= nU) continue;
-        const f = uf - i0;
-        const p0 = i0 >= 0 ? proj[row + i0] : 0;
-        const p1 = i0 + 1 < nU ? proj[row + i0 + 1] : 0;
-        out[line + ix] += p0 + f * (p1 - p0);
+        const i0 = uf | 0;
+        const p0 = proj[row + i0];
+        out[line + ix] += p0 + (uf - i0) * (proj[row + i0 + 1] - p0);
       }
+      edges(proj, row, 1, nU, u0, c, 1, out, line, 0, a0);
+      edges(proj, row, 1, nU, u0, c, 1, out, line, a1, nx);
     }
   }
 }

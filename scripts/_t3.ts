@@ -1,0 +1,14 @@
+import { writeFile } from 'node:fs/promises';
+import { writeTiff } from '../src/io/tiff.ts';
+import { forwardProject } from '../src/tomo/project.ts';
+import { halfTurnAngles, sheppLogan3d } from '../src/tomo/synthetic.ts';
+import { shutdownTomoWorkers } from '../src/tomo/threads.ts';
+import { shiftStack } from '../src/register/shift.ts';
+import { gaussianRandom, seededRandom } from '../src/register/synthetic.ts';
+const n = 64, nA = 120;
+const angles = halfTurnAngles(nA);
+const clean = await forwardProject(sheppLogan3d(n, n), angles, { backend: 'cpu', centreCol: 33.5 });
+const gauss = gaussianRandom(seededRandom(9));
+await writeTiff('/tmp/tomo-in/proj.tif', shiftStack(clean, Float64Array.from({ length: 2 * nA }, () => 3 * gauss()), 'fourier', 0));
+await writeFile('/tmp/tomo-in/angles.json', JSON.stringify({ degrees: Array.from(angles) }));
+await shutdownTomoWorkers();
