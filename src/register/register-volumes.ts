@@ -20,7 +20,6 @@ import type { RealArray } from '../core/arrays.ts';
 import { throwIfAborted, type RunControl } from '../core/progress.ts';
 import { cpuOnlyBackend, type Backend } from '../gpu/index.ts';
 import { DEFAULT_MASK_TAPER_PX, resolveCorrelationOptions, type MaskInput, type Normalization, type WindowKind } from './options.ts';
-import { window1d } from './window.ts';
 import { CpuFft3d } from './volume-fft.ts';
 import { prepareVolumes, type VolumeStackInput } from './volume-pairs.ts';
 import { correlateVolumePair, MAX_VOLUME_UPSAMPLE_FACTOR } from './volume-correlate.ts';
@@ -31,6 +30,9 @@ import { correlateVolumePair, MAX_VOLUME_UPSAMPLE_FACTOR } from './volume-correl
  * costs (1.5·U)³ points (27 000 at U = 20, 3.4 M at U = 100).
  */
 export const DEFAULT_VOLUME_UPSAMPLE_FACTOR = 20;
+
+/** Two passes after the first: the second one usually lands within a grid step of the truth, the third confirms it. */
+export const DEFAULT_OVERLAP_PASSES = 2;
 
 export interface RegisterVolumesOptions extends RunControl {
   /** Subpixel resolution 1/upsampleFactor voxel; integer 1..100. Default 20. */
@@ -45,6 +47,11 @@ export interface RegisterVolumesOptions extends RunControl {
   /** Separable edge taper after mean removal; default 'tukey' (alpha tukeyAlpha, default 0.5). */
   window?: WindowKind;
   tukeyAlpha?: number;
+  /**
+   * Extra passes whose windows follow the shift found (0 = one pass, scikit-image's method
+   * plus the taper). Default 2; stops early once the shift is stable. See volume-correlate.ts.
+   */
+  overlapPasses?: number;
   /** nz·ny·nx weights (nonzero = data), one for both volumes or { reference, moving } (one for all moving volumes). */
   mask?: MaskInput;
   /** Cosine taper (voxels) inward from each mask boundary. Default 8, as in 2D. */
@@ -77,21 +84,24 @@ export async function registerVolumes(reference: RealArray, moving: VolumeStackI
   if (!(taper >= 0 && Number.isFinite(taper))) {
     throw new PtyxanesError('mask taper must be a non-negative number of voxels', { field: 'maskTaperPx', expected: '≥ 0', found: String(opts.maskTaperPx) });
   }
+  const passes = opts.overlapPasses ?? DEFAULT_OVERLAP_PASSES;
+  if (!Number.isInteger(passes) || passes < 0) {
+    throw new PtyxanesError('overlap passes must be a non-negative integer', { field: 'overlapPasses', expected: 'integer ≥ 0', found: String(opts.overlapPasses) });
+  }
   cpuOnlyBackend('registerVolumes (3D correlation)', opts.backend ?? 'auto');
   const set = prepareVolumes(reference, moving, opts.mask, taper);
   throwIfAborted(opts.signal);
   const work = {
     fft: new CpuFft3d(set.fz, set.fy, set.fx),
-    wz: window1d(resolved.window, set.nz, resolved.tukeyAlpha),
-    wy: window1d(resolved.window, set.ny, resolved.tukeyAlpha),
-    wx: window1d(resolved.window, set.nx, resolved.tukeyAlpha),
+    window: resolved.window,
+    tukeyAlpha: resolved.tukeyAlpha,
     spectrum: new Float32Array(2 * set.fz * set.fy * set.fx),
     scratch: new Float32Array(2 * set.fz * set.fy * set.fx),
   };
   const out: VolumeRegistration = { shifts: new Float64Array(3 * set.n), errors: new Float64Array(set.n), peaks: new Float64Array(set.n) };
   const checkpoint = () => throwIfAborted(opts.signal);
   for (let i = 0; i < set.n; i++) {
-    const r = correlateVolumePair(set, i, work, upsampleFactor, resolved.normalization === 'phase', checkpoint);
+    const r = correlateVolumePair(set, i, work, upsampleFactor, resolved.normalization === 'phase', passes, checkpoint);
     out.shifts.set(r.shift, 3 * i);
     out.errors[i] = r.error;
     out.peaks[i] = r.peak;

@@ -14,7 +14,8 @@
 import { PtyxanesError } from '../core/errors.ts';
 import { product, type RealArray } from '../core/arrays.ts';
 import { MAX_FFT_SIZE, MIN_FFT_SIZE } from '../fft/index.ts';
-import type { MaskArray, MaskInput } from './options.ts';
+import type { MaskArray, MaskInput, WindowKind } from './options.ts';
+import { tukeyAt } from './window.ts';
 
 export const MAX_VOLUME_FFT_VOXELS = 2 ** 26;
 
@@ -177,40 +178,81 @@ function checkFinite(data: Float32Array, mask: Float32Array | undefined, ny: num
   }
 }
 
-function maskedMean(data: Float32Array, mask: Float32Array | undefined): number {
+/** Per-axis window weights of the reference and of the moving volume. */
+export interface PairWindows {
+  ref: [Float64Array, Float64Array, Float64Array];
+  mov: [Float64Array, Float64Array, Float64Array];
+  /** Mask weights to use instead of the set's (the joint masks of an overlap pass). */
+  refMask?: Float32Array;
+  movMask?: Float32Array;
+}
+
+/**
+ * Windows that follow the estimated shift s (moving(x) ≈ reference(x + s)): along one axis,
+ * the taper spans the overlap [max(0, s), min(n, n + s) − 1] of the two fields of view in
+ * reference coordinates, and the moving volume gets the same profile at x + s (a subpixel
+ * position). The windowed moving volume is then the windowed reference shifted by s, not
+ * the same texture under a window that stays put, so the window no longer pulls the peak
+ * towards zero (see correlateVolumePair). Null when the volumes do not overlap.
+ */
+export function overlapWindow(kind: WindowKind, alpha: number, n: number, s: number): { ref: Float64Array; mov: Float64Array } | null {
+  const lo = Math.max(0, s);
+  const span = n - 1 - Math.abs(s);
+  if (!(span > 1)) return null;
+  const a = kind === 'hann' ? 1 : kind === 'none' ? 0 : alpha;
+  const at = (p: number) => (kind === 'none' ? (p >= lo - 1e-9 && p <= lo + span + 1e-9 ? 1 : 0) : tukeyAt((p - lo) / span, a));
+  return { ref: Float64Array.from({ length: n }, (_, p) => at(p)), mov: Float64Array.from({ length: n }, (_, x) => at(x + s)) };
+}
+
+/** Σ w·f / Σ w over the voxels with weight w = window · mask > 0. */
+function weightedMean(data: Float32Array, win: readonly Float64Array[], mask: Float32Array | undefined, ny: number, nx: number): number {
+  const [wz, wy, wx] = win;
   let sum = 0;
-  let count = 0;
-  for (let p = 0; p < data.length; p++) {
-    if (mask && mask[p] === 0) continue;
-    sum += data[p];
-    count++;
-  }
-  return count ? sum / count : 0;
+  let wsum = 0;
+  for (let z = 0; z < wz.length; z++)
+    for (let y = 0; y < ny; y++) {
+      const wzy = wz[z] * wy[y];
+      if (wzy === 0) continue;
+      const o = (z * ny + y) * nx;
+      for (let x = 0; x < nx; x++) {
+        const w = wzy * wx[x] * (mask ? mask[o + x] : 1);
+        if (w > 0) {
+          sum += w * data[o + x];
+          wsum += w;
+        }
+      }
+    }
+  return wsum > 0 ? sum / wsum : 0;
 }
 
 /**
  * The padded complex FFT volume of pair i: reference (real part) and moving volume
- * (imaginary part), each mean-subtracted inside its mask, times the separable window
- * wz·wy·wx and the mask weight, zero elsewhere.
+ * (imaginary part), each times its separable window and mask weight after subtracting its
+ * mean under that weight (so the weighted volume has no DC term whose window pedestal would
+ * bias the peak), zero elsewhere.
  */
-export function packVolumes(set: VolumeSet, i: number, wz: Float64Array, wy: Float64Array, wx: Float64Array, out: Float32Array): void {
-  const { nz, ny, nx, fy, fx, ref, refMask, movMask } = set;
+export function packVolumes(set: VolumeSet, i: number, win: PairWindows, out: Float32Array): void {
+  const { nz, ny, nx, fy, fx, ref } = set;
+  const refMask = win.refMask ?? set.refMask;
+  const movMask = win.movMask ?? set.movMask;
   const mov = set.mov[i];
-  const refMean = maskedMean(ref, refMask);
-  const movMean = maskedMean(mov, movMask);
+  const refMean = weightedMean(ref, win.ref, refMask, ny, nx);
+  const movMean = weightedMean(mov, win.mov, movMask, ny, nx);
+  const [rz, ry, rx] = win.ref;
+  const [mz, my, mx] = win.mov;
   out.fill(0);
   for (let z = 0; z < nz; z++)
     for (let y = 0; y < ny; y++) {
-      const wzy = wz[z] * wy[y];
+      const rzy = rz[z] * ry[y];
+      const mzy = mz[z] * my[y];
       const src = (z * ny + y) * nx;
       let o = 2 * (z * fy + y) * fx;
       for (let x = 0; x < nx; x++, o += 2) {
         const p = src + x;
-        const w = wzy * wx[x];
-        const rw = refMask ? refMask[p] : 1;
-        const mw = movMask ? movMask[p] : 1;
-        out[o] = rw > 0 ? (ref[p] - refMean) * w * rw : 0;
-        out[o + 1] = mw > 0 ? (mov[p] - movMean) * w * mw : 0;
+        const rw = rzy * rx[x] * (refMask ? refMask[p] : 1);
+        const mw = mzy * mx[x] * (movMask ? movMask[p] : 1);
+        out[o] = rw > 0 ? (ref[p] - refMean) * rw : 0;
+        out[o + 1] = mw > 0 ? (mov[p] - movMean) * mw : 0;
       }
     }
 }
