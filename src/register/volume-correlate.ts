@@ -95,20 +95,32 @@ export function correlationGrid(p: Float32Array, fz: number, fy: number, fx: num
     for (let y = 0; y < fy; y++) {
       const po = 2 * (zi * fy + y) * fx;
       const ao = 2 * (zi * fy + y) * rx;
-      for (let v = 0; v < rx; v++) {
+      // Two grid columns per sweep of the row: each P value is loaded once for both.
+      for (let v = 0; v < rx; v += 2) {
         const ko = 2 * v * fx;
+        const k2 = v + 1 < rx ? ko + 2 * fx : ko;
         let re = 0;
         let im = 0;
+        let re2 = 0;
+        let im2 = 0;
         for (let j = 0; j < 2 * fx; j += 2) {
           const pr = p[po + j];
           const pi = p[po + j + 1];
           const cr = kx[ko + j];
           const ci = kx[ko + j + 1];
+          const dr = kx[k2 + j];
+          const di = kx[k2 + j + 1];
           re += pr * cr - pi * ci;
           im += pr * ci + pi * cr;
+          re2 += pr * dr - pi * di;
+          im2 += pr * di + pi * dr;
         }
         a[ao + 2 * v] = re;
         a[ao + 2 * v + 1] = im;
+        if (v + 1 < rx) {
+          a[ao + 2 * v + 2] = re2;
+          a[ao + 2 * v + 3] = im2;
+        }
       }
     }
   // Stage 2, over ky: b[kzi][vy][vx].
