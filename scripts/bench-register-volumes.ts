@@ -43,26 +43,30 @@ ref = np.fromfile(sys.argv[1], dtype=np.float32).reshape(n, n, n)
 mov = np.fromfile(sys.argv[2], dtype=np.float32).reshape(n, n, n)
 phase_cross_correlation(ref, mov, upsample_factor=u, normalization=None)
 ts = []
+c0 = time.process_time()
 for _ in range(reps):
     t = time.perf_counter()
     s, e, _ = phase_cross_correlation(ref, mov, upsample_factor=u, normalization=None)
     ts.append(time.perf_counter() - t)
-print(json.dumps({"seconds": sorted(ts)[len(ts) // 2], "shift": [float(v) for v in s]}))
+cpu = (time.process_time() - c0) / reps
+print(json.dumps({"seconds": sorted(ts)[len(ts) // 2], "cpuSeconds": cpu, "shift": [float(v) for v in s]}))
 `;
 
 const maxErr = (s: ArrayLike<number>) => Math.max(...applied.map((a, i) => Math.abs(s[i] + a)));
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
 
-async function ours(ref: RealArray, mov: RealArray, overlapPasses: number): Promise<{ seconds: number; maxErrorVoxel: number }> {
+async function ours(ref: RealArray, mov: RealArray, overlapPasses: number): Promise<{ seconds: number; cpuSeconds: number; maxErrorVoxel: number }> {
   const ts: number[] = [];
   let err = 0;
+  const c0 = process.cpuUsage();
   for (let r = 0; r < reps; r++) {
     const t = performance.now();
     const res = await registerVolumes(ref, mov, { upsampleFactor, overlapPasses, backend: 'cpu' });
     ts.push((performance.now() - t) / 1000);
     err = maxErr(res.shifts);
   }
-  return { seconds: median(ts), maxErrorVoxel: err };
+  const c = process.cpuUsage(c0);
+  return { seconds: median(ts), cpuSeconds: (c.user + c.system) / 1e6 / reps, maxErrorVoxel: err };
 }
 
 async function main() {
@@ -74,14 +78,14 @@ async function main() {
   writeFileSync(join(dir, 'mov.f32'), mov.data);
   writeFileSync(join(dir, 'pcc.py'), PY);
   await registerVolumes(ref, mov, { upsampleFactor, backend: 'cpu' }); // JIT warm-up
-  const rows: { round: number; load1m: number; oursOnePass: number; oursDefault: number; skimage: number; errors: number[] }[] = [];
+  const rows: { round: number; load1m: number; oursOnePass: number; oursDefault: number; skimage: number; cpu: number[]; errors: number[] }[] = [];
   try {
     for (let round = 0; round < rounds; round++) {
       const load1m = +loadavg()[0].toFixed(2);
       const a = await ours(ref, mov, 0);
       const b = await ours(ref, mov, 2);
       const py = JSON.parse(execFileSync('/usr/bin/python3', [join(dir, 'pcc.py'), join(dir, 'ref.f32'), join(dir, 'mov.f32'), String(size), String(upsampleFactor), String(reps)], { encoding: 'utf8' }));
-      rows.push({ round, load1m, oursOnePass: a.seconds, oursDefault: b.seconds, skimage: py.seconds, errors: [a.maxErrorVoxel, b.maxErrorVoxel, maxErr(py.shift)] });
+      rows.push({ round, load1m, oursOnePass: a.seconds, oursDefault: b.seconds, skimage: py.seconds, cpu: [a.cpuSeconds, b.cpuSeconds, py.cpuSeconds], errors: [a.maxErrorVoxel, b.maxErrorVoxel, maxErr(py.shift)] });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -93,6 +97,7 @@ async function main() {
     appliedShift: applied,
     ...hostInfo(),
     medianSeconds: { oursOnePass: median(rows.map((r) => r.oursOnePass)), oursDefault: median(rows.map((r) => r.oursDefault)), skimage: median(rows.map((r) => r.skimage)) },
+    medianCpuSeconds: { oursOnePass: median(rows.map((r) => r.cpu[0])), oursDefault: median(rows.map((r) => r.cpu[1])), skimage: median(rows.map((r) => r.cpu[2])) },
     maxErrorVoxel: { oursOnePass: rows[0].errors[0], oursDefault: rows[0].errors[1], skimage: rows[0].errors[2] },
     rounds: rows,
   };
@@ -100,7 +105,7 @@ async function main() {
     console.log(JSON.stringify(out, null, 2));
     return;
   }
-  for (const r of rows) console.log(`round ${r.round} (load ${r.load1m}): ours one pass ${(1000 * r.oursOnePass).toFixed(0)} ms, ours default ${(1000 * r.oursDefault).toFixed(0)} ms, scikit-image ${(1000 * r.skimage).toFixed(0)} ms`);
+  for (const r of rows) console.log(`round ${r.round} (load ${r.load1m}): ours one pass ${(1000 * r.oursOnePass).toFixed(0)} ms, ours default ${(1000 * r.oursDefault).toFixed(0)} ms, scikit-image ${(1000 * r.skimage).toFixed(0)} ms; process CPU ${r.cpu.map((v) => (1000 * v).toFixed(0)).join(' / ')} ms`);
   console.log(`median: ours one pass ${(1000 * out.medianSeconds.oursOnePass).toFixed(0)} ms (err ${out.maxErrorVoxel.oursOnePass.toFixed(3)} voxel), default ${(1000 * out.medianSeconds.oursDefault).toFixed(0)} ms (err ${out.maxErrorVoxel.oursDefault.toFixed(3)}), scikit-image ${(1000 * out.medianSeconds.skimage).toFixed(0)} ms (err ${out.maxErrorVoxel.skimage.toFixed(3)})`);
 }
 

@@ -5,7 +5,9 @@
  * the mask), separable taper, zero padding to powers of two, one packed complex 3D FFT for
  * both volumes, cross-power spectrum, inverse FFT, integer peak, then the correlation on a
  * 1/U-voxel grid over a 1.5-voxel neighbourhood by three small matrix products
- * (volume-correlate.ts).
+ * (volume-correlate.ts). Then (not in scikit-image) up to two more passes whose windows and
+ * masks follow the shift found, which removes the pull of a fixed window towards zero shift
+ * (0.36 → 0.023 voxel on 40³ crops shifted by up to 5 voxels).
  *
  * Sign convention (the same as registerPairs): the returned (dz, dy, dx) moves the MOVING
  * volume onto the REFERENCE: shiftVolume(moving, dz, dy, dx) ≈ reference, with shiftVolume's
@@ -40,8 +42,10 @@ export interface RegisterVolumesOptions extends RunControl {
   /**
    * null (default): plain cross-correlation; 'phase': cross-power divided by its modulus.
    * Default null because reconstructed volumes are smooth and noisy, where whitening gives
-   * noise-only frequencies full weight (2D evidence in options.ts: smooth texture at 1000
-   * photons/px, rms 0.29 px with 'phase' vs 0.03 px plain).
+   * noise-only frequencies full weight. Measured on 40³ crops of a smooth random volume
+   * (σ = 2 voxels), 6 shifts up to ±5 voxels, U = 20, default taper and passes, max error:
+   * noise-free 0.023 (null) vs 0.082 ('phase'); Gaussian noise of 0.5 × the texture std
+   * 0.068 vs 1.10 voxel; noise 1 × std 0.13 vs 1.27 (the 2D evidence in options.ts agrees).
    */
   normalization?: Normalization;
   /** Separable edge taper after mean removal; default 'tukey' (alpha tukeyAlpha, default 0.5). */
