@@ -66,6 +66,22 @@ describe('CpuFft3d', () => {
     fft.transform(data, 'inverse');
     for (let i = 0; i < data.length; i++) expect(Math.abs(data[i] - orig[i])).toBeLessThan(1e-6);
   });
+
+  it('the shortcuts (zero planes skipped, Hermitian inverse) give the full transforms', () => {
+    const [nz, ny, nx] = [8, 16, 16];
+    const r = seededRandom(2);
+    // A real volume in the first 5 planes, zero after (as zero padding).
+    const real = Float32Array.from({ length: 2 * nz * ny * nx }, (_, i) => (i % 2 === 0 && i < 2 * 5 * ny * nx ? r() - 0.5 : 0));
+    const fft = new CpuFft3d(nz, ny, nx);
+    const full = real.slice();
+    fft.transform(full, 'forward');
+    const skipped = real.slice();
+    fft.transform(skipped, 'forward', { zeroFrom: 5 });
+    expect(Array.from(skipped)).toEqual(Array.from(full));
+    const back = full.slice();
+    fft.transform(back, 'inverse', { hermitian: true });
+    for (let i = 0; i < back.length; i++) expect(Math.abs(back[i] - real[i])).toBeLessThan(1e-6);
+  });
 });
 
 describe('registerVolumes', () => {

@@ -223,9 +223,9 @@ function correlateOnce(set: VolumeSet, i: number, work: VolumeWork, win: PairWin
   const { fz, fy, fx } = set;
   const { spectrum: z, scratch: p, fft } = work;
   packVolumes(set, i, win, z);
-  fft.transform(z, 'forward', checkpoint);
+  fft.transform(z, 'forward', { zeroFrom: set.nz, checkpoint });
   const powers = crossPower3d(z, fz, fy, fx, phase, p);
-  fft.transform(p, 'inverse', checkpoint);
+  fft.transform(p, 'inverse', { hermitian: true, checkpoint });
   const [row, col] = coarsePeak(p, fz * fy, fx);
   const s0 = [wrapShift(Math.floor(row / fy), fz), wrapShift(row % fy, fy), wrapShift(col, fx)];
   // The inverse FFT overwrote P: compute it again (cheaper than a third volume buffer).

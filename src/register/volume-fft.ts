@@ -37,17 +37,27 @@ export class CpuFft3d {
     this.block = new Float64Array(2 * nz * Z_BLOCK);
   }
 
-  /** In place on the whole volume `data` (length 2·nz·ny·nx). */
-  transform(data: Float32Array, direction: 'forward' | 'inverse', checkpoint?: () => void): void {
+  /**
+   * In place on the whole volume `data` (length 2·nz·ny·nx). Two savings the caller may
+   * claim: `zeroFrom` = the planes z ≥ zeroFrom are all zero (zero padding: their 2D FFTs
+   * are skipped); `hermitian` = data is the spectrum of a real volume (X[−k] = conj X[k]),
+   * so only planes 0..nz/2 get the 2D inverse and the others are their conjugate mirrors
+   * (a third fewer plane FFTs; the result is real up to rounding).
+   */
+  transform(data: Float32Array, direction: 'forward' | 'inverse', opts: { zeroFrom?: number; hermitian?: boolean; checkpoint?: () => void } = {}): void {
     const { nz, ny, nx, zPlan, zIn, zOut, block } = this;
     const planeFloats = 2 * ny * nx;
     if (data.length !== nz * planeFloats) {
       throw new PtyxanesError('3D FFT data length does not match the volume', { field: 'data', expected: String(nz * planeFloats), found: String(data.length) });
     }
-    for (let z = 0; z < nz; z++) {
+    const half = opts.hermitian && direction === 'inverse';
+    const planes = half ? nz / 2 + 1 : Math.min(nz, opts.zeroFrom ?? nz);
+    for (let z = 0; z < planes; z++) {
       this.plane.transform(data, direction, z * planeFloats);
-      checkpoint?.();
+      opts.checkpoint?.();
     }
+    // Q(−kz, y, x) = conj Q(kz, y, x) after the 2D inverse of a Hermitian spectrum.
+    if (half) for (let z = nz / 2 + 1; z < nz; z++) mirrorConj(data, (nz - z) * planeFloats, z * planeFloats, planeFloats);
     // Along z: conj in / conj out for the inverse (fft.js forward on the conjugate), scaled 1/nz.
     const conj = direction === 'inverse' ? -1 : 1;
     const scale = direction === 'inverse' ? 1 / nz : 1;
@@ -79,5 +89,12 @@ export class CpuFft3d {
         }
       }
     }
+  }
+}
+
+function mirrorConj(data: Float32Array, from: number, to: number, floats: number): void {
+  for (let i = 0; i < floats; i += 2) {
+    data[to + i] = data[from + i];
+    data[to + i + 1] = -data[from + i + 1];
   }
 }
