@@ -128,16 +128,22 @@ export function correlationGrid(p: Float32Array, fz: number, fy: number, fx: num
   for (let zi = 0; zi < planes; zi++)
     for (let vy = 0; vy < ry; vy++) {
       const bo = 2 * (zi * ry + vy) * rx;
-      for (let y = 0; y < fy; y++) {
-        const cr = ky[2 * (vy * fy + y)];
-        const ci = ky[2 * (vy * fy + y) + 1];
-        const ao = 2 * (zi * fy + y) * rx;
-        for (let j = 0; j < 2 * rx; j += 2) {
-          const ar = a[ao + j];
-          const ai = a[ao + j + 1];
-          b[bo + j] += ar * cr - ai * ci;
-          b[bo + j + 1] += ar * ci + ai * cr;
+      const ko = 2 * vy * fy;
+      // Sums kept in registers, over y with stride 2·rx through the plane of a (L1/L2-sized).
+      for (let j = 0; j < 2 * rx; j += 2) {
+        let ao = 2 * zi * fy * rx + j;
+        let re = 0;
+        let im = 0;
+        for (let y = 0; y < 2 * fy; y += 2, ao += 2 * rx) {
+          const cr = ky[ko + y];
+          const ci = ky[ko + y + 1];
+          const ar = a[ao];
+          const ai = a[ao + 1];
+          re += ar * cr - ai * ci;
+          im += ar * ci + ai * cr;
         }
+        b[bo + j] = re;
+        b[bo + j + 1] = im;
       }
     }
   // Stage 3, over kz (real part; planes 1..fz/2−1 stand for ±kz): grid[vz][vy][vx].
