@@ -144,6 +144,19 @@ describe('registerVolumes', () => {
     expect(Array.from(a.shifts)).toEqual(Array.from(b.shifts));
   });
 
+  it('handles non-cubic volumes and a single slice (the overlap passes skip an axis of one sample)', async () => {
+    const tex = smoothRandomVolume(32, 48, 64, 1.5, 6);
+    const box = (v: RealArray, [cz, cy, cx]: number[]): RealArray => {
+      const out = new Float32Array(cz * cy * cx);
+      for (let z = 0; z < cz; z++) for (let y = 0; y < cy; y++) for (let x = 0; x < cx; x++) out[(z * cy + y) * cx + x] = v.data[((z + 8) * 48 + y + 8) * 64 + x + 8];
+      return { data: out, shape: [cz, cy, cx] };
+    };
+    for (const [shape, s] of [[[17, 20, 44], [-3.1, 0.6, 4.2]], [[1, 32, 32], [0, 1.5, -2.25]]]) {
+      const r = await registerVolumes(box(tex, shape), box(shiftVolume(tex, s[0], s[1], s[2]), shape));
+      expect(maxError(r.shifts, [s])).toBeLessThan(0.06);
+    }
+  });
+
   it('ignores voxels outside the mask, NaN included', async () => {
     const mask = new Uint8Array(40 ** 3).fill(1);
     const mov = { data: moving[2].data.slice(), shape: [40, 40, 40] };

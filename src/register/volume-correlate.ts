@@ -194,7 +194,9 @@ export function correlateVolumePair(set: VolumeSet, i: number, work: VolumeWork,
   const fixed = [set.nz, set.ny, set.nx].map((n) => window1d(work.window, n, work.tukeyAlpha)) as [Float64Array, Float64Array, Float64Array];
   let r = correlateOnce(set, i, work, { ref: fixed, mov: fixed }, upsampleFactor, phase, checkpoint);
   for (let pass = 0; pass < overlapPasses; pass++) {
-    const axes = [set.nz, set.ny, set.nx].map((n, a) => overlapWindow(work.window, work.tukeyAlpha, n, r.shift[a]));
+    // An axis of 1–3 samples (a single slice, a thin slab) keeps its fixed window; any other
+    // axis without overlap left ends the passes (nothing to follow).
+    const axes = [set.nz, set.ny, set.nx].map((n, a) => (n < 4 ? { ref: fixed[a], mov: fixed[a] } : overlapWindow(work.window, work.tukeyAlpha, n, r.shift[a])));
     if (axes.some((w) => w === null)) break;
     const win: PairWindows = { ref: axes.map((w) => w!.ref) as PairWindows['ref'], mov: axes.map((w) => w!.mov) as PairWindows['mov'], ...jointMasks(set, r.shift) };
     const next = correlateOnce(set, i, work, win, upsampleFactor, phase, checkpoint);
