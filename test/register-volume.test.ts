@@ -157,7 +157,7 @@ describe('registerVolumes', () => {
     }
   });
 
-  it('ignores voxels outside the mask, NaN included', async () => {
+  it('ignores voxels outside the mask, NaN included (a slab of one volume; the reconstruction cylinder of both)', async () => {
     const mask = new Uint8Array(40 ** 3).fill(1);
     const mov = { data: moving[2].data.slice(), shape: [40, 40, 40] };
     for (let i = 0; i < 40 * 40 * 6; i++) {
@@ -166,6 +166,12 @@ describe('registerVolumes', () => {
     }
     const r = await registerVolumes(reference, mov, { mask: { moving: mask } });
     expect(maxError(r.shifts, [applied[2]])).toBeLessThan(0.05);
+    // Tomography: both volumes hold data only inside the reconstruction cylinder (NaN outside).
+    const cyl = new Uint8Array(40 ** 3);
+    for (let i = 0; i < cyl.length; i++) cyl[i] = ((Math.floor(i / 40) % 40) - 19.5) ** 2 + ((i % 40) - 19.5) ** 2 <= 18 ** 2 ? 1 : 0;
+    const cut = (v: RealArray): RealArray => ({ data: v.data.map((a, i) => (cyl[i] ? a : NaN)), shape: v.shape });
+    const c = await registerVolumes(cut(reference), moving.slice(0, 2).map(cut), { mask: cyl });
+    expect(maxError(c.shifts, applied.slice(0, 2))).toBeLessThan(0.05);
   });
 
   it("backend 'gpu' runs the CPU path with one warning line, never silently", async () => {
