@@ -31,6 +31,8 @@ export { reconstructEpie, reconstructSeries, warmStartInit, attenuation } from '
 export type { EpieOptions, EpieResult, EpieMode, ProbeInit } from './ptycho/index.ts';
 export { registerPairs, phaseCrossCorrelation, registerStack, fourierShift, shiftImage, rescaleImage, rescaleStack, cropToRegion } from './register/index.ts';
 export type { RegisterStackOptions, StackRegistration } from './register/index.ts';
+export { registerVolumes, shiftVolume } from './register/index.ts';
+export type { RegisterVolumesOptions, VolumeRegistration, VolumeShiftOptions } from './register/index.ts';
 export { fitXanes, normalizeStack, calibrate, defaultCalibration, loadCalibration, histogram, writeXanesOutputs, loadReferenceSpectra, readSpectrumFile } from './xanes/index.ts';
 export { buildEdgeTemplate } from './xanes/index.ts';
 export type { XanesOptions, XanesResult, Calibration, EdgeModel, EdgeTemplate } from './xanes/index.ts';

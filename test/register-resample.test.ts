@@ -16,8 +16,8 @@ const mean = (a: ArrayLike<number>) => {
 const image = (h: number, w: number, f: (y: number, x: number) => number): RealArray => ({ data: Float32Array.from({ length: h * w }, (_, i) => f(Math.floor(i / w), i % w)), shape: [h, w] });
 
 describe('fourierShift', () => {
-  it('is an exact circular shift for whole pixels, any size (Bluestein for non-powers of two)', () => {
-    for (const [h, w] of [[32, 32], [30, 21]]) {
+  it('is an exact circular shift for whole pixels, any size (Bluestein for non-powers of two), non-square powers of two included', () => {
+    for (const [h, w] of [[32, 32], [30, 21], [16, 32], [32, 20]]) {
       const img = smoothRandomField(h, w, 1, 3);
       const out = fourierShift(img, 3, -5);
       const rolled = image(h, w, (y, x) => img.data[(((y - 3) % h) + h) % h * w + ((((x + 5) % w) + w) % w)]);

@@ -71,3 +71,21 @@ export async function resolveBackend(backend: Backend = 'auto', ctx?: GpuContext
     return { kind: 'cpu', reason: why };
   }
 }
+
+const cpuOnlyWarned = new Set<string>();
+
+/**
+ * For an algorithm that has no GPU twin yet: 'cpu' and 'auto' take the CPU path quietly
+ * ('auto' means the fastest path there is); 'gpu' is not ignored: it runs the CPU path with
+ * one warning line per algorithm and process, through the same sink as resolveBackend's.
+ */
+export function cpuOnlyBackend(algorithm: string, backend: Backend = 'auto'): ResolvedBackend {
+  if (!isBackend(backend)) throw new Error(`backend must be 'gpu', 'cpu' or 'auto' (found '${String(backend)}')`);
+  if (backend !== 'gpu') return { kind: 'cpu' };
+  const reason = `${algorithm} has no GPU path yet`;
+  if (!cpuOnlyWarned.has(algorithm)) {
+    cpuOnlyWarned.add(algorithm);
+    warnSink(`ptyxanes: ${reason}; backend 'gpu' runs the CPU path.`);
+  }
+  return { kind: 'cpu', reason };
+}

@@ -1,6 +1,6 @@
 export { GpuContext, createGpuContext, NoGpuAdapterError, adapterLabel, NO_ADAPTER_HINT } from './context.ts';
 export type { AdapterDescription, GpuContextOptions, PipelineSpec } from './context.ts';
-export { resolveBackend, sharedGpuContext, disposeSharedGpuContext, setBackendWarningSink, isBackend } from './backend.ts';
+export { resolveBackend, sharedGpuContext, disposeSharedGpuContext, setBackendWarningSink, isBackend, cpuOnlyBackend } from './backend.ts';
 export type { Backend, ResolvedBackend } from './backend.ts';
 export { workgroupGrid, gridFor } from './dispatch.ts';
 export { loadShader } from './shaders.ts';

@@ -5,7 +5,8 @@
  *
  * Sign convention: shifts are (dy, dx) that move the MOVING image onto the REFERENCE
  * (shiftImage / fourierShift convention out(y, x) = in(y − dy, x − dx)), the same sign as
- * scikit-image's phase_cross_correlation.
+ * scikit-image's phase_cross_correlation. Volumes [nz, ny, nx]: registerVolumes returns
+ * (dz, dy, dx) with the same sign, for shiftVolume's out(z, y, x) = in(z − dz, y − dy, x − dx).
  */
 export { registerPairs, phaseCrossCorrelation } from './register-pairs.ts';
 export type { RegisterPairsOptions, PairResults, PhaseCorrelationResult } from './register-pairs.ts';
@@ -20,5 +21,12 @@ export type { RescaleOptions, RescaleStackOptions, RescaledStack } from './resca
 export { registerStack, commonRegion, cropToRegion, DEFAULT_STACK_STRATEGY } from './stack.ts';
 export type { RegisterStackOptions, StackRegistration, StackStrategy, Region } from './stack.ts';
 export { tukeyWindow1d, window2d } from './window.ts';
-export { smoothRandomField, xanesLikeStack } from './synthetic.ts';
+export { smoothRandomField, smoothRandomVolume, xanesLikeStack } from './synthetic.ts';
 export type { XanesStackSpec } from './synthetic.ts';
+export { registerVolumes, DEFAULT_VOLUME_UPSAMPLE_FACTOR } from './register-volumes.ts';
+export type { RegisterVolumesOptions, VolumeRegistration } from './register-volumes.ts';
+export type { VolumeStackInput } from './volume-pairs.ts';
+export { MAX_VOLUME_UPSAMPLE_FACTOR } from './volume-correlate.ts';
+export { shiftVolume } from './volume-shift.ts';
+export type { VolumeShiftOptions, VolumeShiftMethod } from './volume-shift.ts';
+export { CpuFft3d } from './volume-fft.ts';

@@ -54,12 +54,13 @@ export class LineDft {
     if (this.fft) this.fft.transform(this.kernelSpec, b);
   }
 
-  /** Forward DFT (unnormalised, e^{−2πi kj/n}) of interleaved complex `data` (length 2n), in place. */
+  /** Forward DFT (unnormalised, e^{−2πi kj/n}) of interleaved complex `data` (its first 2n values), in place. */
   forward(data: Float64Array): void {
     const n = this.n;
     if (n < 2) return;
     if (this.m === n) {
-      this.bufA.set(data);
+      // Callers may pass a scratch line longer than 2n (one buffer for several axes).
+      this.bufA.set(data.subarray(0, 2 * n));
       this.fft!.transform(data, this.bufA);
       return;
     }

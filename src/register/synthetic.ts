@@ -70,6 +70,41 @@ export function smoothRandomField(h: number, w: number, sigmaPx: number, seed: n
   return { data: Float32Array.from(d, (v) => (v - mean) / sd), shape: [h, w] };
 }
 
+/**
+ * A smooth random volume [nz, ny, nx]: white noise blurred periodically by a Gaussian of
+ * sigmaPx voxels along each axis, scaled to zero mean and unit std (the 3D smoothRandomField).
+ */
+export function smoothRandomVolume(nz: number, ny: number, nx: number, sigmaPx: number, seed: number): RealArray {
+  const gauss = gaussianRandom(seededRandom(seed));
+  const d = Float64Array.from({ length: nz * ny * nx }, () => gauss());
+  const r = Math.ceil(3 * sigmaPx);
+  const k = Float64Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigmaPx * sigmaPx)));
+  const ksum = k.reduce((a, b) => a + b, 0);
+  const line = new Float64Array(Math.max(nz, ny, nx));
+  // One axis at a time: `count` lines of length n, element stride `stride`, starts from `start(l)`.
+  const blur = (n: number, stride: number, count: number, start: (l: number) => number) => {
+    for (let l = 0; l < count; l++) {
+      const o = start(l);
+      for (let j = 0; j < n; j++) {
+        let acc = 0;
+        for (let i = -r; i <= r; i++) acc += k[i + r] * d[o + ((((j + i) % n) + n) % n) * stride];
+        line[j] = acc / ksum;
+      }
+      for (let j = 0; j < n; j++) d[o + j * stride] = line[j];
+    }
+  };
+  blur(nx, 1, nz * ny, (l) => l * nx);
+  blur(ny, nx, nz * nx, (l) => Math.floor(l / nx) * ny * nx + (l % nx));
+  blur(nz, ny * nx, ny * nx, (l) => l);
+  let mean = 0;
+  for (const v of d) mean += v;
+  mean /= d.length;
+  let v2 = 0;
+  for (const v of d) v2 += (v - mean) ** 2;
+  const sd = Math.sqrt(v2 / d.length);
+  return { data: Float32Array.from(d, (v) => (v - mean) / sd), shape: [nz, ny, nx] };
+}
+
 export interface XanesStackSpec {
   height: number;
   width: number;

@@ -8,13 +8,16 @@ import type { WindowKind } from './options.ts';
 export function tukeyWindow1d(n: number, alpha: number): Float64Array {
   const out = new Float64Array(n).fill(1);
   if (n < 2 || alpha <= 0) return out;
-  const width = alpha / 2;
-  for (let i = 0; i < n; i++) {
-    const x = i / (n - 1);
-    const edge = Math.min(x, 1 - x);
-    if (edge < width) out[i] = 0.5 * (1 - Math.cos((Math.PI * edge) / width));
-  }
+  for (let i = 0; i < n; i++) out[i] = tukeyAt(i / (n - 1), alpha);
   return out;
+}
+
+/** The Tukey window at a continuous position t in [0, 1] (0 outside): for windows placed at subpixel offsets. */
+export function tukeyAt(t: number, alpha: number): number {
+  if (!(t >= 0 && t <= 1)) return 0;
+  const width = alpha / 2;
+  const edge = Math.min(t, 1 - t);
+  return edge < width ? 0.5 * (1 - Math.cos((Math.PI * edge) / width)) : 1;
 }
 
 export function window1d(kind: WindowKind, n: number, tukeyAlpha: number): Float64Array {
