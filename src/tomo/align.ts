@@ -27,6 +27,7 @@ import { binnedCentre, binProjections } from './bin.ts';
 import { makeGeometry, type TomoGeometry } from './geometry.ts';
 import { geometryForProjections, type TomoOptions } from './options.ts';
 import { forwardWith } from './project.ts';
+import { fbpWith } from './fbp.ts';
 import { sirtWith, type SirtOptions } from './sirt.ts';
 
 export interface AlignOptions extends TomoOptions {
@@ -36,7 +37,7 @@ export interface AlignOptions extends TomoOptions {
   maxIterations?: number;
   /** Stop a level when the largest shift update is below this, full-resolution px (default 0.05). */
   tolerancePx?: number;
-  /** SIRT iterations per pass, warm-started (default 10; the first pass of a level: 3×). */
+  /** SIRT iterations per pass, warm-started (default 10; a level's first pass starts from FBP). */
   sirtIterations?: number;
   /** Clamp the SIRT volume (e.g. min 0 for attenuation). */
   min?: number;
@@ -131,7 +132,6 @@ export async function alignProjections(projections: RealArray, anglesDeg: ArrayL
   let volume: RealArray | null = null;
   let volumeLevel = 0;
   for (const b of levels) {
-    let first = true;
     let bestU = Infinity;
     let sinceBest = 0;
     converged = false;
@@ -140,11 +140,12 @@ export async function alignProjections(projections: RealArray, anglesDeg: ArrayL
       const aligned = shiftStack(projections, shifts, 'fourier', 0);
       const p = binProjections(aligned, b);
       const gb = levelGeometry(g, p.shape[1], p.shape[2], binnedCentre(centre, b), b === 1);
-      const warm = volume && volumeLevel === b ? volume : undefined;
-      const s = await sirtWith(gb, p.data, { ...run, iterations: first ? 3 * sirtIt : sirtIt, initial: warm, min: opts.min, max: opts.max } as SirtOptions);
+      // A level starts from FBP of its projections (≈ 100 SIRT iterations' worth of detail
+      // for the cost of half of one), then warm-starts from its own last volume.
+      const start = volume && volumeLevel === b ? volume : { data: await fbpWith(gb, p.data, run), shape: [gb.rows, gb.ny, gb.nx] };
+      const s = await sirtWith(gb, p.data, { ...run, iterations: sirtIt, initial: start, min: opts.min, max: opts.max } as SirtOptions);
       volume = s.volume;
       volumeLevel = b;
-      first = false;
       const reproj = await forwardWith(gb, s.volume.data, run);
       const reg = await registerPairs({ data: reproj, shape: p.shape }, p, { backend: run.backend, ctx: run.ctx, signal: opts.signal, normalization: opts.normalization ?? null, upsampleFactor: opts.upsampleFactor ?? 100 });
       const before = shifts.slice();
@@ -182,8 +183,9 @@ export async function alignProjections(projections: RealArray, anglesDeg: ArrayL
   }
   const aligned = shiftStack(projections, shifts, 'fourier', 0);
   if (opts.finalIterations || !volume || volumeLevel !== 1) {
-    const warm = volume && volumeLevel === 1 ? volume : undefined;
-    const s = await sirtWith(levelGeometry(g, g.rows, g.cols, centre, true), aligned.data, { ...run, iterations: opts.finalIterations || 3 * sirtIt, initial: warm, min: opts.min, max: opts.max });
+    const gf = levelGeometry(g, g.rows, g.cols, centre, true);
+    const warm = volume && volumeLevel === 1 ? volume : { data: await fbpWith(gf, aligned.data, run), shape: [gf.rows, gf.ny, gf.nx] };
+    const s = await sirtWith(gf, aligned.data, { ...run, iterations: opts.finalIterations || sirtIt, initial: warm, min: opts.min, max: opts.max });
     volume = s.volume;
   }
   return { shifts, centreCol: centre, aligned, volume: volume!, passes, converged, stalled, seconds: (performance.now() - t0) / 1000 };

@@ -81,3 +81,4 @@ function solve3(M: number[][], r: number[]): [number, number, number] {
   const col = (j: number) => M.map((row, i) => row.map((v, k) => (k === j ? r[i] : v)));
   return [det(col(0)) / d, det(col(1)) / d, det(col(2)) / d];
 }
+

@@ -16,6 +16,7 @@ import type { RealArray } from '../core/arrays.ts';
 import type { TomoGeometry } from './geometry.ts';
 import { geometryForProjections, type TomoOptions } from './options.ts';
 import { backWith } from './project.ts';
+import { resolveBackend } from '../gpu/backend.ts';
 
 export type FbpFilter = 'ramp' | 'shepp-logan' | 'cosine' | 'hamming' | 'hann';
 export const FBP_FILTERS: readonly FbpFilter[] = ['ramp', 'shepp-logan', 'cosine', 'hamming', 'hann'];
@@ -106,9 +107,12 @@ export interface FbpResult {
 export async function fbp(projections: RealArray, anglesDeg: ArrayLike<number>, opts: FbpOptions = {}): Promise<FbpResult> {
   const t0 = performance.now();
   const g = geometryForProjections(projections, anglesDeg, opts);
-  const filtered = filterProjections(g, projections.data, opts.filter ?? 'ramp');
-  const { resolveBackend } = await import('../gpu/backend.ts');
   const backend = await resolveBackend(opts.backend ?? 'auto', opts.ctx);
-  const data = await backWith(g, filtered, { ...opts, backend: backend.kind === 'gpu' ? 'gpu' : 'cpu', ctx: backend.kind === 'gpu' ? backend.ctx : undefined });
+  const data = await fbpWith(g, projections.data, { ...opts, backend: backend.kind, ctx: backend.kind === 'gpu' ? backend.ctx : undefined });
   return { volume: { data, shape: [g.rows, g.ny, g.nx] }, backend: backend.kind, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** FBP volume [rows, ny, nx] for a checked geometry (alignment starts its levels with it). */
+export function fbpWith(g: TomoGeometry, proj: Float32Array, opts: FbpOptions): Promise<Float32Array> {
+  return backWith(g, filterProjections(g, proj, opts.filter ?? 'ramp'), opts);
 }
