@@ -36,8 +36,8 @@ export type { RegisterVolumesOptions, VolumeRegistration, VolumeShiftOptions } f
 export { fitXanes, normalizeStack, calibrate, defaultCalibration, loadCalibration, histogram, writeXanesOutputs, loadReferenceSpectra, readSpectrumFile } from './xanes/index.ts';
 export { buildEdgeTemplate } from './xanes/index.ts';
 export type { XanesOptions, XanesResult, Calibration, EdgeModel, EdgeTemplate } from './xanes/index.ts';
-export { sirt, fbp, forwardProject, backProject, alignProjections, makeGeometry, sheppLogan3d, halfTurnAngles, shutdownTomoWorkers } from './tomo/index.ts';
-export type { SirtOptions, SirtResult, FbpOptions, FbpResult, FbpFilter, AlignOptions, AlignResult, TomoGeometry, TomoOptions } from './tomo/index.ts';
+export { sirt, fbp, forwardProject, backProject, alignProjections, reconstructTomoSeries, makeGeometry, sheppLogan3d, halfTurnAngles, shutdownTomoWorkers } from './tomo/index.ts';
+export type { SirtOptions, SirtResult, FbpOptions, FbpResult, FbpFilter, AlignOptions, AlignResult, TomoGeometry, TomoOptions, TomoSeriesInput, TomoSeriesOptions, TomoSeriesResult } from './tomo/index.ts';
 export { simulate, simulateInMemory, listPresets } from './sim/index.ts';
 export type { SimManifest } from './sim/index.ts';
 

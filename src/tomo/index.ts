@@ -17,3 +17,5 @@ export { massCentreEstimate, fitSinusoid } from './axis.ts';
 export { binProjections } from './bin.ts';
 export { sheppLogan3d, halfTurnAngles } from './synthetic.ts';
 export { shutdownTomoWorkers } from './threads.ts';
+export { reconstructTomoSeries, seriesOrder } from './series.ts';
+export type { TomoSeriesInput, TomoSeriesOptions, TomoSeriesResult, TomoSeriesEnergy } from './series.ts';

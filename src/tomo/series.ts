@@ -1,0 +1,144 @@
+/**
+ * Tomography of an energy series (`reconstructTomoSeries`): in the reference paper each
+ * energy is its own tomographic scan with its own misalignment. Modes:
+ * - 'each' (default): the reference energy is aligned from scratch (coarse to fine); each
+ *   further energy, in order of distance from it, starts from its neighbour's shifts and
+ *   axis at full resolution only when they agree with its own centre-of-mass estimate (the
+ *   misalignment repeats between scans), so it needs a few passes instead of a full run;
+ *   otherwise it is aligned from scratch too.
+ * - 'shared': the energies were measured together (one scan, one misalignment): the
+ *   reference's alignment is applied to every energy.
+ * Then every energy gets its SIRT (warm-started from its alignment volume) and the volumes
+ * are registered to the reference volume in 3D (subpixel, src/register's registerVolumes)
+ * and moved onto it once (Fourier shift), so voxels match across energies for the XANES fit.
+ */
+import { PtyxanesError } from '../core/errors.ts';
+import type { RealArray } from '../core/arrays.ts';
+import { throwIfAborted } from '../core/progress.ts';
+import { registerVolumes } from '../register/register-volumes.ts';
+import { shiftStack } from '../register/shift.ts';
+import { shiftVolume } from '../register/volume-shift.ts';
+import { alignProjections, type AlignOptions, type AlignResult } from './align.ts';
+import { massCentreEstimate } from './axis.ts';
+import { geometryForProjections } from './options.ts';
+import { sirt, DEFAULT_SIRT_ITERATIONS } from './sirt.ts';
+
+export interface TomoSeriesInput {
+  projections: RealArray;
+  anglesDeg: ArrayLike<number>;
+  /** Label (e.g. the energy in eV) for progress and errors. */
+  label?: string;
+}
+
+export interface TomoSeriesOptions extends AlignOptions {
+  mode?: 'each' | 'shared';
+  /** Index of the energy aligned from scratch and registered to (default: the last). */
+  referenceIndex?: number;
+  /** SIRT iterations per energy after alignment (default 200). */
+  iterations?: number;
+  /** Skip the alignment (projections already aligned, axis from centreCol). */
+  align?: boolean;
+  /** Register the volumes across energies (default true). */
+  registerVolumes?: boolean;
+}
+
+export interface TomoSeriesEnergy {
+  volume: RealArray;
+  shifts: Float64Array | null;
+  centreCol: number;
+  alignPasses: number;
+  /** Aligned from the neighbouring energy's shifts (full resolution only). */
+  warmStarted: boolean;
+  /** (dz, dy, dx) applied to this energy's volume to land on the reference's. */
+  volumeShift: [number, number, number];
+  residuals: Float64Array;
+}
+
+export interface TomoSeriesResult {
+  energies: TomoSeriesEnergy[];
+  referenceIndex: number;
+  seconds: number;
+}
+
+/** Whether two shift lists agree to within `tolPx` RMS (horizontal and vertical together). */
+function agree(a: Float64Array, b: Float64Array, tolPx: number): boolean {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+  return Math.sqrt((2 * s) / a.length) < tolPx;
+}
+
+/** Reference first, then outward to both sides, each with its already-aligned neighbour. */
+export function seriesOrder(n: number, ref: number): { index: number; from: number | null }[] {
+  const out: { index: number; from: number | null }[] = [{ index: ref, from: null }];
+  for (let d = 1; d < n; d++) {
+    if (ref + d < n) out.push({ index: ref + d, from: ref + d - 1 });
+    if (ref - d >= 0) out.push({ index: ref - d, from: ref - d + 1 });
+  }
+  return out;
+}
+
+export async function reconstructTomoSeries(series: TomoSeriesInput[], opts: TomoSeriesOptions = {}): Promise<TomoSeriesResult> {
+  const t0 = performance.now();
+  const n = series.length;
+  if (!n) throw new PtyxanesError('no energies in the series', { field: 'series', expected: 'at least one projection stack', found: '0' });
+  const ref = opts.referenceIndex ?? n - 1;
+  if (!(Number.isInteger(ref) && ref >= 0 && ref < n)) throw new PtyxanesError('reference index outside the series', { field: 'referenceIndex', expected: `0 … ${n - 1}`, found: String(ref) });
+  const s0 = series[0].projections.shape;
+  series.forEach((e, i) => {
+    const s = e.projections?.shape;
+    if (!s || s.length !== 3 || s[1] !== s0[1] || s[2] !== s0[2]) throw new PtyxanesError('projections differ in size between energies', { field: `series[${i}]${e.label ? ` (${e.label})` : ''}`, expected: `[angles, ${s0[1]}, ${s0[2]}]`, found: s ? `[${s.join(', ')}]` : 'none' });
+  });
+  const mode = opts.mode ?? 'each';
+  if (mode !== 'each' && mode !== 'shared') throw new PtyxanesError('unknown series mode', { field: 'mode', expected: "'each' or 'shared'", found: String(mode) });
+  const iterations = opts.iterations ?? DEFAULT_SIRT_ITERATIONS;
+  const out: TomoSeriesEnergy[] = new Array(n);
+  const aligned: (AlignResult | null)[] = new Array(n).fill(null);
+  const progress = (done: number, message: string) => opts.onProgress?.({ stage: 'tomo-series', done, total: n, message });
+  let done = 0;
+  for (const { index, from } of seriesOrder(n, ref)) {
+    throwIfAborted(opts.signal);
+    const e = series[index];
+    const what = e.label ?? `energy ${index}`;
+    let al: AlignResult | null = null;
+    let warmStarted = false;
+    let projections = e.projections;
+    let centreCol = opts.centreCol ?? (s0[2] - 1) / 2;
+    if (opts.align !== false) {
+      const neighbour = from === null ? null : aligned[mode === 'shared' ? ref : from];
+      if (mode === 'shared' && neighbour) {
+        projections = shiftStack(e.projections, neighbour.shifts, 'fourier', 0);
+        centreCol = neighbour.centreCol;
+        al = { ...neighbour, aligned: projections, passes: [] };
+      } else {
+        // The neighbour's shifts are the better start when the scans share their misalignment
+        // (stage run-out repeats between energies): then its centre-of-mass estimate agrees
+        // with them to within a pixel and full-resolution passes suffice. Otherwise this
+        // energy is aligned from its own estimate, coarse to fine.
+        const warmStart = !!neighbour && agree(neighbour.shifts, massCentreEstimate(geometryForProjections(e.projections, e.anglesDeg, opts), e.projections.data).shifts, 1);
+        al = await alignProjections(e.projections, e.anglesDeg, {
+          ...opts,
+          onProgress: undefined,
+          ...(warmStart && neighbour ? { initialShifts: neighbour.shifts, centreCol: neighbour.centreCol, estimateAxis: opts.estimateAxis ?? opts.centreCol === undefined, levels: [1] } : {}),
+        });
+        projections = al.aligned;
+        centreCol = al.centreCol;
+        warmStarted = warmStart;
+      }
+      aligned[index] = al;
+    }
+    const warm = al?.volume ?? (from !== null ? out[from]?.volume : undefined);
+    const s = await sirt(projections, e.anglesDeg, { ...opts, onProgress: undefined, centreCol, iterations, initial: warm });
+    out[index] = { volume: s.volume, shifts: al?.shifts ?? null, centreCol, alignPasses: al?.passes.length ?? 0, warmStarted, volumeShift: [0, 0, 0], residuals: s.residuals };
+    progress(++done, `${what}: ${al ? `aligned in ${al.passes.length} passes, axis ${centreCol.toFixed(2)}; ` : ''}SIRT ${iterations} iterations`);
+  }
+  if (opts.registerVolumes !== false && n > 1) {
+    const others = out.map((_, i) => i).filter((i) => i !== ref);
+    const reg = await registerVolumes(out[ref].volume, others.map((i) => out[i].volume), { signal: opts.signal });
+    others.forEach((i, k) => {
+      const d: [number, number, number] = [reg.shifts[3 * k], reg.shifts[3 * k + 1], reg.shifts[3 * k + 2]];
+      out[i].volume = shiftVolume(out[i].volume, d[0], d[1], d[2], { method: 'fourier', fill: 0 });
+      out[i].volumeShift = d;
+    });
+  }
+  return { energies: out, referenceIndex: ref, seconds: (performance.now() - t0) / 1000 };
+}
