@@ -140,6 +140,9 @@ export const run: CommandModule['run'] = async ({ options: o }, io) => {
     alignment: align ? { passes: align.passes.length, converged: align.converged, stalled: align.stalled, seconds: align.seconds, rmsShiftPx: rms(align.shifts) } : null,
     finalResidual: residuals?.[residuals.length - 1] ?? null,
     seconds,
+    // Peak resident memory of the process (projections, volume, per-thread slice scratch;
+    // GPU slab buffers are bounded by --gpu-budget, 1 GiB by default).
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   const files = await writeTomoOutputs(dir, { volume, voxelSizeM, anglesDeg, aligned: align?.aligned, shifts: align?.shifts, residuals, passes: align?.passes, summary });
   if (o.json) io.out(JSON.stringify({ ...summary, out: dir, files }, null, 2));
