@@ -35,6 +35,7 @@ export const spec: CommandModule['spec'] = {
     'align-sirt': { type: 'int', default: 10, meta: 'N', help: 'SIRT iterations per alignment pass (warm-started)' },
     'align-correlation': { type: 'string', default: 'plain', choices: ['plain', 'phase'], help: 'registration of projections to reprojections' },
     'no-vertical': { type: 'boolean', default: false, help: 'align horizontally only' },
+    'gpu-budget-mb': { type: 'number', default: 1024, meta: 'MB', help: 'GPU memory for slab buffers; volumes stream through it in slabs of z' },
     force: { type: 'boolean', default: false, help: 'overwrite an existing result in --out' },
     ...BACKEND_OPTION,
   },
@@ -74,6 +75,7 @@ export const run: CommandModule['run'] = async ({ options: o }, io) => {
     onProgress: rep.onProgress,
     signal: io.signal,
     file: input,
+    gpuBudgetBytes: (o['gpu-budget-mb'] as number) * 1024 * 1024,
   };
   const t0 = performance.now();
   let align: Awaited<ReturnType<typeof alignProjections>> | null = null;
@@ -101,6 +103,7 @@ export const run: CommandModule['run'] = async ({ options: o }, io) => {
   let volume;
   let residuals: Float64Array | undefined;
   let backend: string;
+  let gpu: { slabRows: number; slabBytes: number } | null = null;
   if (algorithm === 'fbp') {
     const f = await fbp(proj, anglesDeg, { ...common, centreCol, filter });
     volume = f.volume;
@@ -119,6 +122,7 @@ export const run: CommandModule['run'] = async ({ options: o }, io) => {
     volume = s.volume;
     residuals = s.residuals;
     backend = s.backend;
+    if (s.backend === 'gpu') gpu = { slabRows: s.slabRows, slabBytes: s.gpuBytes };
   }
   const seconds = (performance.now() - t0) / 1000;
   rep.done();
@@ -143,6 +147,7 @@ export const run: CommandModule['run'] = async ({ options: o }, io) => {
     // Peak resident memory of the process (projections, volume, per-thread slice scratch;
     // GPU slab buffers are bounded by --gpu-budget, 1 GiB by default).
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    gpu,
   };
   const files = await writeTomoOutputs(dir, { volume, voxelSizeM, anglesDeg, aligned: align?.aligned, shifts: align?.shifts, residuals, passes: align?.passes, summary });
   if (o.json) io.out(JSON.stringify({ ...summary, out: dir, files }, null, 2));
