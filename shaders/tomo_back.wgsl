@@ -29,14 +29,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let uf = x * t.x + y * t.y + t.z;
     let i0 = floor(uf);
     let i = i32(i0);
-    if (i < -1 || i >= ncols) { continue; }
     let f = uf - i0;
     let row = (a * P.rows + z) * P.cols;
-    var p0 = 0.0;
-    var p1 = 0.0;
-    if (i >= 0) { p0 = proj[row + u32(i)]; }
-    if (i + 1 < ncols) { p1 = proj[row + u32(i + 1)]; }
-    acc += p0 + f * (p1 - p0);
+    // branch-free: clamped reads, weights select()ed to 0 outside the detector
+    let p0 = proj[row + u32(clamp(i, 0, ncols - 1))];
+    let p1 = proj[row + u32(clamp(i + 1, 0, ncols - 1))];
+    acc += select(0.0, p0 * (1.0 - f), i >= 0 && i < ncols) + select(0.0, p1 * f, i + 1 >= 0 && i + 1 < ncols);
   }
   let idx = (z * P.ny + iy) * P.nx + ix;
   if (MODE == 0u) {

@@ -12,6 +12,9 @@ import type { GpuContext } from '../gpu/context.ts';
 import type { TomoGeometry } from './geometry.ts';
 import type { SirtParams } from './slices.cpu.ts';
 
+/** Rays summed per workgroup by tomo_reduce's first step (256 threads × CHUNK 16). */
+const REDUCE_PER_WORKGROUP = 256 * 16;
+
 /** Iterations queued per command buffer (a progress report and abort check between). */
 const ITERATIONS_PER_SUBMIT = 10;
 
@@ -25,6 +28,7 @@ export class TomoGpuPlan {
   private rw: GPUBuffer | null = null;
   private cw: GPUBuffer | null = null;
   private partials: GPUBuffer;
+  private d2: GPUBuffer;
   private residual2: GPUBuffer | null = null;
   private cursor: GPUBuffer;
   private readonly fpWorkgroups: [number, number, number];
@@ -36,14 +40,14 @@ export class TomoGpuPlan {
     readonly ctx: GpuContext,
     readonly g: TomoGeometry,
     readonly slabRows: number,
-    private readonly pipes: { fp: GPUComputePipeline; fpSirt: GPUComputePipeline; bp: GPUComputePipeline; bpSirt: GPUComputePipeline; reduce: GPUComputePipeline },
+    private readonly pipes: { fp: GPUComputePipeline; fpSirt: GPUComputePipeline; bp: GPUComputePipeline; bpSirt: GPUComputePipeline; partial: GPUComputePipeline; total: GPUComputePipeline },
   ) {
     const S = slabRows;
     const volN = S * g.ny * g.nx;
     const projN = g.nAngles * S * g.cols;
     this.fpWorkgroups = [Math.ceil(g.cols / 64), S, g.nAngles];
     this.bpWorkgroups = [Math.ceil(g.nx / 8), Math.ceil(g.ny / 8), S];
-    const nPartials = this.fpWorkgroups[0] * S * g.nAngles;
+    const nPartials = Math.ceil(projN / REDUCE_PER_WORKGROUP);
     const mk = (n: number, label: string) => {
       const b = ctx.storageBuffer(n * 4, label);
       this.buffers.push(b);
@@ -53,24 +57,26 @@ export class TomoGpuPlan {
     this.proj = mk(projN, 'tomo proj');
     this.resid = mk(projN, 'tomo resid');
     this.partials = mk(nPartials, 'tomo partials');
-    this.cursor = mk(2, 'tomo cursor');
+    this.d2 = mk(projN, 'tomo d2');
+    this.cursor = mk(3, 'tomo cursor');
     this.table = ctx.storageBuffer(g.table, 'tomo table');
     this.buffers.push(this.table);
     this.params = ctx.uniformBuffer(new Uint32Array(8), 'tomo params');
     this.buffers.push(this.params);
-    this.bytes = (2 * projN + volN + nPartials) * 4;
+    this.bytes = (3 * projN + volN + nPartials) * 4;
     this.setParams(S, 0, -Infinity, Infinity);
   }
 
   static async create(ctx: GpuContext, g: TomoGeometry, slabRows: number): Promise<TomoGpuPlan> {
-    const [fp, fpSirt, bp, bpSirt, reduce] = await Promise.all([
+    const [fp, fpSirt, bp, bpSirt, partial, total] = await Promise.all([
       ctx.pipeline({ shader: 'tomo_forward', constants: { MODE: 0 } }),
       ctx.pipeline({ shader: 'tomo_forward', constants: { MODE: 1 } }),
       ctx.pipeline({ shader: 'tomo_back', constants: { MODE: 0 } }),
       ctx.pipeline({ shader: 'tomo_back', constants: { MODE: 1 } }),
-      ctx.pipeline({ shader: 'tomo_reduce' }),
+      ctx.pipeline({ shader: 'tomo_reduce', entryPoint: 'partial' }),
+      ctx.pipeline({ shader: 'tomo_reduce', entryPoint: 'total' }),
     ]);
-    return new TomoGpuPlan(ctx, g, slabRows, { fp, fpSirt, bp, bpSirt, reduce });
+    return new TomoGpuPlan(ctx, g, slabRows, { fp, fpSirt, bp, bpSirt, partial, total });
   }
 
   /** Largest slab (rows) whose buffers fit the adapter's binding limit and `budgetBytes`. */
@@ -79,7 +85,7 @@ export class TomoGpuPlan {
     const perRowVol = g.nx * g.ny * 4;
     const maxBind = Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
     const byBind = Math.floor(maxBind / Math.max(perRowProj, perRowVol));
-    const byBudget = Math.floor(budgetBytes / (3 * perRowProj + 2 * perRowVol));
+    const byBudget = Math.floor(budgetBytes / (4 * perRowProj + 2 * perRowVol));
     const byGrid = ctx.limits.maxComputeWorkgroupsPerDimension;
     return Math.max(1, Math.min(g.rows, byBind, byBudget, byGrid));
   }
@@ -107,7 +113,7 @@ export class TomoGpuPlan {
     this.ctx.upload(this.vol, vol);
     const enc = this.ctx.device.createCommandEncoder();
     const wg: [number, number, number] = [this.fpWorkgroups[0], rows, this.g.nAngles];
-    this.dispatch(enc, this.pipes.fp, [this.params, this.table, this.vol, this.proj, this.resid, this.cursor, this.partials], wg);
+    this.dispatch(enc, this.pipes.fp, [this.params, this.table, this.vol, this.proj, this.resid, this.cursor, this.d2], wg);
     this.ctx.device.queue.submit([enc.finish()]);
     return this.ctx.readFloat32(this.proj, this.g.nAngles * rows * this.g.cols);
   }
@@ -146,12 +152,17 @@ export class TomoGpuPlan {
       this.residual2?.destroy();
       this.residual2 = ctx.storageBuffer(Math.max(1, p.iterations) * 4, 'tomo residual');
     }
-    const nPartials = this.fpWorkgroups[0] * rows * g.nAngles;
-    ctx.upload(this.cursor, new Uint32Array([nPartials, 0]));
+    const nRays = g.nAngles * rows * g.cols;
+    const nPartials = Math.ceil(nRays / REDUCE_PER_WORKGROUP);
+    ctx.upload(this.cursor, new Uint32Array([nRays, nPartials, 0]));
     const fpWg: [number, number, number] = [this.fpWorkgroups[0], rows, g.nAngles];
     const bpWg: [number, number, number] = [this.bpWorkgroups[0], this.bpWorkgroups[1], rows];
-    const fpBind = ctx.bindGroup(this.pipes.fpSirt, [this.params, this.table, this.vol, this.resid, this.proj, this.rw, this.partials]);
-    const redBind = ctx.bindGroup(this.pipes.reduce, [this.partials, this.residual2, this.cursor]);
+    const fpBind = ctx.bindGroup(this.pipes.fpSirt, [this.params, this.table, this.vol, this.resid, this.proj, this.rw, this.d2]);
+    // The two reduce entry points use different subsets of the module's bindings.
+    const bindings = (pipe: GPUComputePipeline, used: [number, GPUBuffer][]) =>
+      ctx.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries: used.map(([binding, buffer]) => ({ binding, resource: { buffer } })) });
+    const partialBind = bindings(this.pipes.partial, [[0, this.d2], [1, this.partials], [3, this.cursor]]);
+    const totalBind = bindings(this.pipes.total, [[1, this.partials], [2, this.residual2!], [3, this.cursor]]);
     const bpBind = ctx.bindGroup(this.pipes.bpSirt, [this.params, this.table, this.resid, this.vol, this.cw]);
     for (let k0 = 0; k0 < p.iterations; k0 += ITERATIONS_PER_SUBMIT) {
       const k1 = Math.min(p.iterations, k0 + ITERATIONS_PER_SUBMIT);
@@ -161,8 +172,11 @@ export class TomoGpuPlan {
         pass.setPipeline(this.pipes.fpSirt);
         pass.setBindGroup(0, fpBind);
         pass.dispatchWorkgroups(...fpWg);
-        pass.setPipeline(this.pipes.reduce);
-        pass.setBindGroup(0, redBind);
+        pass.setPipeline(this.pipes.partial);
+        pass.setBindGroup(0, partialBind);
+        pass.dispatchWorkgroups(nPartials);
+        pass.setPipeline(this.pipes.total);
+        pass.setBindGroup(0, totalBind);
         pass.dispatchWorkgroups(1);
         pass.setPipeline(this.pipes.bpSirt);
         pass.setBindGroup(0, bpBind);
