@@ -42,5 +42,5 @@ export { runPipeline2d, DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './
 export type { Pipeline2dOptions, Pipeline2dResult } from './pipeline/pipeline2d.ts';
 
 // I/O
-export { openCxiEntry, openCxiEntries, listCxiEntries, writeCxi, CxiWriter, readTiff, writeTiff, writePng, readEnergies, describeFile, formatDescription } from './io/index.ts';
+export { openCxiEntry, openCxiEntries, listCxiEntries, writeCxi, CxiWriter, readTiff, writeTiff, writePng, readEnergies, describeFile, formatDescription, describeFolder, formatFolder } from './io/index.ts';
 export type { CxiReadOptions, CxiEntryInput } from './io/index.ts';
