@@ -14,6 +14,7 @@ import { correlationAt, crossPowerSpectrum } from './cross-power.ts';
 import { kernelAt, upsampleGeometry, wrapShift, type UpsampleGeometry } from './upsampled-dft.ts';
 import { ChirpZ } from './chirp-z.ts';
 import { window2d } from './window.ts';
+import { LocalPeakSearch, parabolaVertex, type GridPeak } from './peak-search.ts';
 
 export interface PairResults {
   /** [n, 2]: (dy, dx) that moves each moving image onto its reference. */
@@ -58,7 +59,10 @@ export function correlatePairsCpu(set: PairSet, opts: ResolvedCorrelationOptions
   const phase = opts.normalization === 'phase';
   const plan = new CpuFft2d(hh, ww);
   const win = window2d(opts.window, set.h, set.w, opts.tukeyAlpha);
-  const work = new RefineWork(hh, ww, upsampleGeometry(opts.upsampleFactor));
+  const geometry = upsampleGeometry(opts.upsampleFactor);
+  const work = new RefineWork(hh, ww, geometry);
+  // U = 1 has a one-point grid: nothing to search.
+  const search = opts.upsampleFactor > 1 && opts.localSearch !== false ? new LocalPeakSearch(hh, ww, geometry) : null;
   const frame = 2 * hh * ww;
   const z = [new Float32Array(frame), new Float32Array(frame)];
   const p = [new Float32Array(frame), new Float32Array(frame)];
@@ -87,7 +91,17 @@ export function correlatePairsCpu(set: PairSet, opts: ResolvedCorrelationOptions
     plan.transform(x, 'inverse');
     for (let q = 0; q < count; q++) {
       const [r0, c0] = coarsePeak(x, hh, ww, q);
-      const raw = work.refine(p[q], z[q], wrapShift(r0, hh), wrapShift(c0, ww), phase, powers[q]);
+      const s0r = wrapShift(r0, hh);
+      const s0c = wrapShift(c0, ww);
+      // Local search from a parabola through the coarse samples; the whole grid when it declines.
+      let local: GridPeak | null = null;
+      if (search) {
+        const at = (r: number, c: number) => x[2 * ((((r + hh) % hh) * ww) + ((c + ww) % ww)) + q];
+        const startR = parabolaVertex(at(r0 - 1, c0), at(r0, c0), at(r0 + 1, c0));
+        const startC = parabolaVertex(at(r0, c0 - 1), at(r0, c0), at(r0, c0 + 1));
+        local = search.find(p[q], s0r, s0c, startR, startC, at(r0, c0) * hh * ww);
+      }
+      const raw = work.refine(p[q], z[q], s0r, s0c, phase, powers[q], local);
       finishPair(raw, opts.upsampleFactor, hh, ww, out, i + q);
       onPair?.(i + q + 1);
     }
@@ -171,7 +185,8 @@ class RefineWork {
   }
 
   /** p: the (normalised) cross-power spectrum, H×W interleaved; z: the packed spectrum. */
-  refine(p: Float32Array, z: Float32Array, s0r: number, s0c: number, phase: boolean, powers: { refPower: number; movPower: number }): PairRaw {
+  refine(p: Float32Array, z: Float32Array, s0r: number, s0c: number, phase: boolean, powers: { refPower: number; movPower: number }, local: GridPeak | null = null): PairRaw {
+    if (local) return this.finish(z, s0r, s0c, local.mr, local.mc, local.value, phase, powers);
     const { height: hh, width: ww, line, lineOut, cols, colOut, grid, nyqSin, nyqCos, aRe, aIm, bRe, bIm } = this;
     const { regionSize: r, regionCenter: d } = this.geometry;
     const kh = hh / 2 + 1;
@@ -237,14 +252,16 @@ class RefineWork {
         at = i;
       }
     }
-    const mr = Math.floor(at / r) - d;
-    const mc = (at % r) - d;
-    let ccAtShift = grid[at];
+    return this.finish(z, s0r, s0c, Math.floor(at / r) - d, (at % r) - d, grid[at], phase, powers);
+  }
+
+  private finish(z: Float32Array, s0r: number, s0c: number, mr: number, mc: number, peakSum: number, phase: boolean, powers: { refPower: number; movPower: number }): PairRaw {
+    let ccAtShift = peakSum;
     if (phase) {
       // The grid holds the phase-normalised correlation; the error needs the plain one there.
       this.phases(s0r, s0c, mr, mc);
-      ccAtShift = correlationAt(z, hh, ww, bRe, bIm, aRe, aIm);
+      ccAtShift = correlationAt(z, this.height, this.width, this.bRe, this.bIm, this.aRe, this.aIm);
     }
-    return { s0r, s0c, mr, mc, peakSum: grid[at], refPower: powers.refPower, movPower: powers.movPower, ccAtShift };
+    return { s0r, s0c, mr, mc, peakSum, refPower: powers.refPower, movPower: powers.movPower, ccAtShift };
   }
 }

@@ -57,6 +57,8 @@ export interface ResolvedCorrelationOptions {
   normalization: Normalization;
   window: WindowKind;
   tukeyAlpha: number;
+  /** CPU path: false searches the whole refinement grid (the local search's reference in tests). */
+  localSearch?: boolean;
 }
 
 export const DEFAULT_UPSAMPLE_FACTOR = 100;
