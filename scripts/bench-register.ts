@@ -5,13 +5,18 @@
  * machine). Shifts are checked against the known ones, so a fast wrong answer shows.
  *
  *   npx tsx scripts/bench-register.ts [--pairs N] [--cpu-pairs N] [--size 256] [--skip-cpu] [--skip-gpu]
- *                                     [--strategies] [--quick] [--json]
+ *                                     [--strategies] [--quick] [--json] [--dump DIR]
+ *
+ * --dump DIR writes the CPU pairs for scripts/peer-register-skimage.py (scikit-image on the
+ * same pairs); scripts/bench-register-vs-skimage.sh runs both, alternating.
  *
  * --strategies adds the evidence for registerStack's default: an XANES-like stack across
  * the Ni K-edge (43 energies, contrast changing between two Ni phases, random-walk drift,
  * Poisson noise) registered every way, rms/max error against the simulated drift.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { hostInfo } from './host-info.ts';
 import { adapterLabel } from '../src/gpu/context.ts';
 import { disposeSharedGpuContext, sharedGpuContext } from '../src/gpu/backend.ts';
@@ -122,6 +127,15 @@ async function main() {
   }
   if (!process.argv.includes('--skip-cpu')) {
     const set = makePairs(nCpu);
+    const dump = process.argv.indexOf('--dump');
+    if (dump > 0) {
+      // The very pairs timed here, for the scikit-image peer (scripts/peer-register-skimage.py).
+      const dir = process.argv[dump + 1];
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'reference.f32'), set.reference.data);
+      writeFileSync(join(dir, 'moving.f32'), set.moving.data);
+      writeFileSync(join(dir, 'pairs.json'), JSON.stringify({ n: nCpu, h: size, w: size, upsampleFactor, applied: set.applied }));
+    }
     // Warm-up (JIT) on four pairs, then the median of three timed runs (the machine may be shared).
     await registerPairs(set.reference, { data: set.moving.data.subarray(0, 4 * size * size), shape: [4, size, size] }, { backend: 'cpu', upsampleFactor });
     const runs: { run: Run; cpuMs: number }[] = [];

@@ -55,24 +55,56 @@ export function finishPair(raw: PairRaw, u: number, fftH: number, fftW: number, 
 }
 
 export function correlatePairsCpu(set: PairSet, opts: ResolvedCorrelationOptions, signal?: AbortSignal, onPair?: (done: number) => void): PairResults {
-  const { fftH: hh, fftW: ww, n } = set;
-  const phase = opts.normalization === 'phase';
-  const plan = new CpuFft2d(hh, ww);
-  const win = window2d(opts.window, set.h, set.w, opts.tukeyAlpha);
-  const geometry = upsampleGeometry(opts.upsampleFactor);
-  const work = new RefineWork(hh, ww, geometry);
-  // U = 1 has a one-point grid: nothing to search.
-  const search = opts.upsampleFactor > 1 && opts.localSearch !== false ? new LocalPeakSearch(hh, ww, geometry) : null;
-  const frame = 2 * hh * ww;
-  const z = [new Float32Array(frame), new Float32Array(frame)];
-  const p = [new Float32Array(frame), new Float32Array(frame)];
-  const x = new Float32Array(frame);
+  const n = set.n;
   const out: PairResults = { shifts: new Float64Array(2 * n), errors: new Float64Array(n), peaks: new Float64Array(n) };
+  const c = new PairCorrelator(set, opts);
   for (let i = 0; i < n; i += 2) {
-    const count = Math.min(2, n - i);
+    throwIfAborted(signal);
+    c.correlate(set, i, Math.min(2, n - i), out);
+    onPair?.(Math.min(n, i + 2));
+  }
+  return out;
+}
+
+/**
+ * The per-thread state of the CPU path (FFT plan, window, refinement scratch) for one frame
+ * size and options; correlate() does one or two pairs (two share one inverse FFT).
+ * Worker threads hold one each (correlate.threads.ts).
+ */
+export class PairCorrelator {
+  private readonly plan: CpuFft2d;
+  private readonly win: Float32Array;
+  private readonly work: RefineWork;
+  private readonly search: LocalPeakSearch | null;
+  private readonly z: Float32Array[];
+  private readonly p: Float32Array[];
+  private readonly x: Float32Array;
+
+  constructor(
+    dims: { h: number; w: number; fftH: number; fftW: number },
+    private readonly opts: ResolvedCorrelationOptions,
+  ) {
+    const { fftH: hh, fftW: ww } = dims;
+    this.plan = new CpuFft2d(hh, ww);
+    this.win = window2d(opts.window, dims.h, dims.w, opts.tukeyAlpha);
+    const geometry = upsampleGeometry(opts.upsampleFactor);
+    this.work = new RefineWork(hh, ww, geometry);
+    // U = 1 has a one-point grid: nothing to search.
+    this.search = opts.upsampleFactor > 1 && opts.localSearch !== false ? new LocalPeakSearch(hh, ww, geometry) : null;
+    const frame = 2 * hh * ww;
+    this.z = [new Float32Array(frame), new Float32Array(frame)];
+    this.p = [new Float32Array(frame), new Float32Array(frame)];
+    this.x = new Float32Array(frame);
+  }
+
+  /** Pairs i .. i+count−1 (count 1 or 2) of `set` into `out`. */
+  correlate(set: PairSet, i: number, count: number, out: PairResults): void {
+    const { plan, win, work, search, z, p, x } = this;
+    const { fftH: hh, fftW: ww } = set;
+    const frame = 2 * hh * ww;
+    const phase = this.opts.normalization === 'phase';
     const powers = [];
     for (let q = 0; q < count; q++) {
-      throwIfAborted(signal);
       packPair(set, i + q, win, z[q]);
       plan.transform(z[q], 'forward');
       powers.push(crossPowerSpectrum(z[q], hh, ww, phase, p[q]));
@@ -102,11 +134,9 @@ export function correlatePairsCpu(set: PairSet, opts: ResolvedCorrelationOptions
         local = search.find(p[q], s0r, s0c, startR, startC, at(r0, c0) * hh * ww);
       }
       const raw = work.refine(p[q], z[q], s0r, s0c, phase, powers[q], local);
-      finishPair(raw, opts.upsampleFactor, hh, ww, out, i + q);
-      onPair?.(i + q + 1);
+      finishPair(raw, this.opts.upsampleFactor, hh, ww, out, i + q);
     }
   }
-  return out;
 }
 
 /** Index (row, col) of max |x| over part `part` (0 = re, 1 = im); the first one on ties (numpy's argmax). */

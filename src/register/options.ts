@@ -50,6 +50,8 @@ export interface PhaseCorrelationOptions {
   backend?: Backend;
   ctx?: GpuContext;
   signal?: AbortSignal;
+  /** CPU path: threads for large batches (default: all cores; 1 = the calling thread only). */
+  threads?: number;
 }
 
 export interface ResolvedCorrelationOptions {

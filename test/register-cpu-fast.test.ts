@@ -3,10 +3,13 @@
  * the exhaustive (1.5·U)² grid it replaces, on the cases registration meets: textures and
  * noisy images, phase and plain correlation, inverted contrast (a negative peak), masks,
  * non-square frames; and the search's derivatives are those of the correlation it evaluates.
+ * Large batches spread over worker threads with the one-thread results.
  */
 import { describe, expect, it } from 'vitest';
 import type { RealArray } from '../src/core/arrays.ts';
 import { correlatePairsCpu } from '../src/register/correlate.cpu.ts';
+import { registerWorkerStatus, shutdownRegisterWorkers } from '../src/register/correlate.threads.ts';
+import { registerPairs } from '../src/register/index.ts';
 import { resolveCorrelationOptions, type PhaseCorrelationOptions } from '../src/register/options.ts';
 import { preparePairs, type ImageStackInput } from '../src/register/pairs.ts';
 import { LocalPeakSearch } from '../src/register/peak-search.ts';
@@ -124,5 +127,24 @@ describe('local peak search = exhaustive grid', () => {
       direct += p[2 * (r * w + c)] * kr - p[2 * (r * w + c) + 1] * ki;
     }
     expect(d[0]).toBeCloseTo(direct, 9);
+  });
+});
+
+describe('registerPairs on every core', () => {
+  it('worker threads take pairs of a large batch and give the one-thread results', async () => {
+    const set = shiftedTextures({ h: 128, w: 128, n: 64, maxShift: 6, seed: 21 });
+    const one = await registerPairs(set.reference, set.moving, { backend: 'cpu', threads: 1 });
+    // The first large call starts the pool in the background; the next one finds it ready.
+    await registerPairs(set.reference, set.moving, { backend: 'cpu' });
+    const before = await registerWorkerStatus();
+    expect(before.error).toBeNull();
+    expect(before.workers).toBeGreaterThan(0);
+    const many = await registerPairs(set.reference, set.moving, { backend: 'cpu' });
+    const after = await registerWorkerStatus();
+    expect(after.pairsDone).toBeGreaterThan(before.pairsDone);
+    expect(Array.from(many.shifts)).toEqual(Array.from(one.shifts));
+    expect(Array.from(many.errors)).toEqual(Array.from(one.errors));
+    expect(Array.from(many.peaks)).toEqual(Array.from(one.peaks));
+    await shutdownRegisterWorkers();
   });
 });
