@@ -9,7 +9,7 @@
 import { CpuFft2d } from '../fft/index.ts';
 import { throwIfAborted } from '../core/progress.ts';
 import type { ResolvedCorrelationOptions } from './options.ts';
-import { packPair, type PairSet } from './pairs.ts';
+import { packImage, packPair, type PairSet } from './pairs.ts';
 import { correlationAt, crossPowerSpectrum } from './cross-power.ts';
 import { kernelAt, upsampleGeometry, wrapShift, type UpsampleGeometry } from './upsampled-dft.ts';
 import { ChirpZ } from './chirp-z.ts';
@@ -79,6 +79,10 @@ export class PairCorrelator {
   private readonly z: Float32Array[];
   private readonly p: Float32Array[];
   private readonly x: Float32Array;
+  /** The shared reference's spectrum, and the arrays it was computed from. */
+  private refSpec: Float32Array | null = null;
+  private refOf: Float32Array | null = null;
+  private refMaskOf: Float32Array | undefined = undefined;
 
   constructor(
     dims: { h: number; w: number; fftH: number; fftW: number },
@@ -97,6 +101,53 @@ export class PairCorrelator {
     this.x = new Float32Array(frame);
   }
 
+  /**
+   * One reference for all pairs: its spectrum F once per set, then the two moving images in
+   * one FFT, Z = G₀ + i·G₁, and for each pair the packed spectrum F + i·G_q that packPair's
+   * frame would have given (the FFT is linear), so everything downstream is unchanged.
+   * One forward FFT per two pairs instead of two.
+   */
+  private sharedReferenceSpectra(set: PairSet, i: number, count: number): void {
+    const { plan, win, z } = this;
+    const { fftH: hh, fftW: ww } = set;
+    if (this.refOf !== set.ref || this.refMaskOf !== set.refMask) {
+      this.refSpec ??= new Float32Array(2 * hh * ww);
+      this.refSpec.fill(0);
+      packImage(set, 'reference', 0, win, this.refSpec, 0);
+      plan.transform(this.refSpec, 'forward');
+      this.refOf = set.ref;
+      this.refMaskOf = set.refMask;
+    }
+    const f = this.refSpec!;
+    const m = this.x; // scratch until the inverse FFT below
+    packImage(set, 'moving', i, win, m, 0);
+    if (count === 2) packImage(set, 'moving', i + 1, win, m, 1);
+    else for (let k = 1; k < m.length; k += 2) m[k] = 0;
+    plan.transform(m, 'forward');
+    const z0 = z[0];
+    const z1 = z[1];
+    for (let kr = 0; kr < hh; kr++) {
+      const ao = 2 * kr * ww;
+      const bo = 2 * ((hh - kr) % hh) * ww;
+      for (let kc = 0; kc < ww; kc++) {
+        const a = ao + 2 * kc;
+        const b = kc === 0 ? bo : bo + 2 * (ww - kc);
+        // G₀ = (Z[k] + conj Z[−k]) / 2, G₁ = (Z[k] − conj Z[−k]) / (2i)
+        const g0r = 0.5 * (m[a] + m[b]);
+        const g0i = 0.5 * (m[a + 1] - m[b + 1]);
+        // F + i·G
+        z0[a] = f[a] - g0i;
+        z0[a + 1] = f[a + 1] + g0r;
+        if (count === 2) {
+          const g1r = 0.5 * (m[a + 1] + m[b + 1]);
+          const g1i = -0.5 * (m[a] - m[b]);
+          z1[a] = f[a] - g1i;
+          z1[a + 1] = f[a + 1] + g1r;
+        }
+      }
+    }
+  }
+
   /** Pairs i .. i+count−1 (count 1 or 2) of `set` into `out`. */
   correlate(set: PairSet, i: number, count: number, out: PairResults): void {
     const { plan, win, work, search, z, p, x } = this;
@@ -104,11 +155,15 @@ export class PairCorrelator {
     const frame = 2 * hh * ww;
     const phase = this.opts.normalization === 'phase';
     const powers = [];
-    for (let q = 0; q < count; q++) {
-      packPair(set, i + q, win, z[q]);
-      plan.transform(z[q], 'forward');
-      powers.push(crossPowerSpectrum(z[q], hh, ww, phase, p[q]));
+    if (set.refCount === 1 && set.refMaskCount <= 1) {
+      this.sharedReferenceSpectra(set, i, count);
+    } else {
+      for (let q = 0; q < count; q++) {
+        packPair(set, i + q, win, z[q]);
+        plan.transform(z[q], 'forward');
+      }
     }
+    for (let q = 0; q < count; q++) powers.push(crossPowerSpectrum(z[q], hh, ww, phase, p[q]));
     // x = P0 + i·P1: both correlations are real, so one inverse FFT serves two pairs.
     const p0 = p[0];
     const p1 = p[1];

@@ -241,6 +241,40 @@ export function packPair(set: PairSet, i: number, window: Float32Array, out: Flo
   }
 }
 
+/**
+ * One image of the set into one part (0: real, 1: imaginary) of an FFT frame, prepared as
+ * packPair does (mean inside the mask subtracted, window and mask weight applied, padding
+ * zero). The CPU path packs two moving images into one frame when all pairs share one
+ * reference: FFT(a + i·b) holds both spectra, so each pair costs half a forward FFT.
+ */
+export function packImage(set: PairSet, which: 'reference' | 'moving', i: number, window: Float32Array, out: Float32Array, part: 0 | 1): void {
+  const { h, w, fftW } = set;
+  const hw = h * w;
+  const isRef = which === 'reference';
+  const data = isRef ? set.ref : set.mov;
+  const mask = isRef ? set.refMask : set.movMask;
+  const off = (isRef ? set.refCount : set.n) > 1 ? i * hw : 0;
+  const mOff = (isRef ? set.refMaskCount : set.movMaskCount) > 1 ? i * hw : 0;
+  const mean = maskedMean(data, off, mask, mOff, hw);
+  for (let y = 0; y < set.fftH; y++) {
+    const o = 2 * y * fftW + part;
+    if (y >= h) {
+      for (let x = 0; x < fftW; x++) out[o + 2 * x] = 0;
+      continue;
+    }
+    const row = y * w;
+    if (!mask) {
+      for (let x = 0; x < w; x++) out[o + 2 * x] = (data[off + row + x] - mean) * window[row + x];
+    } else {
+      for (let x = 0; x < w; x++) {
+        const mw = mask[mOff + row + x];
+        out[o + 2 * x] = mw > 0 ? (data[off + row + x] - mean) * window[row + x] * mw : 0;
+      }
+    }
+    for (let x = w; x < fftW; x++) out[o + 2 * x] = 0;
+  }
+}
+
 function maskedMean(data: Float32Array, off: number, mask: Float32Array | undefined, maskOff: number, hw: number): number {
   let sum = 0;
   let count = 0;
