@@ -34,7 +34,7 @@ export type { RegisterStackOptions, StackRegistration } from './register/index.t
 export { fitXanes, normalizeStack, calibrate, defaultCalibration, loadCalibration, histogram, writeXanesOutputs, loadReferenceSpectra, readSpectrumFile } from './xanes/index.ts';
 export { buildEdgeTemplate } from './xanes/index.ts';
 export type { XanesOptions, XanesResult, Calibration, EdgeModel, EdgeTemplate } from './xanes/index.ts';
-export { simulate, simulateInMemory, listPresets } from './sim/index.ts';
+export { simulate, simulateInMemory, listPresets, presetConfig } from './sim/index.ts';
 export type { SimManifest } from './sim/index.ts';
 
 // Pipelines
