@@ -152,6 +152,24 @@ export function taperedMask(mask: ArrayLike<number>, h: number, w: number, taper
 function checkFinite(data: Float32Array, count: number, w: number, hw: number, mask: Float32Array | undefined, maskCount: number, field: string): void {
   for (let i = 0; i < count; i++) {
     const mo = maskCount > 1 ? i * hw : 0;
+    const o = i * hw;
+    // Fast pass: v·0 is 0 for finite v and NaN otherwise, so one sum tells whether the
+    // image (inside its mask) is clean; only a dirty one is scanned for the message.
+    let probe = 0;
+    let weight = 0;
+    if (!mask) {
+      for (let p = 0; p < hw; p++) probe += data[o + p] * 0;
+      weight = hw;
+    } else {
+      for (let p = 0; p < hw; p++) {
+        const m = mask[mo + p];
+        if (m !== 0) {
+          probe += data[o + p] * 0;
+          weight++;
+        }
+      }
+    }
+    if (probe === 0 && weight > 0) continue;
     let any = false;
     for (let p = 0; p < hw; p++) {
       if (mask && mask[mo + p] === 0) continue;
