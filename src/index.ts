@@ -38,7 +38,7 @@ export { buildEdgeTemplate } from './xanes/index.ts';
 export type { XanesOptions, XanesResult, Calibration, EdgeModel, EdgeTemplate } from './xanes/index.ts';
 export { sirt, fbp, forwardProject, backProject, alignProjections, reconstructTomoSeries, makeGeometry, sheppLogan3d, halfTurnAngles, shutdownTomoWorkers } from './tomo/index.ts';
 export type { SirtOptions, SirtResult, FbpOptions, FbpResult, FbpFilter, AlignOptions, AlignResult, TomoGeometry, TomoOptions, TomoSeriesInput, TomoSeriesOptions, TomoSeriesResult } from './tomo/index.ts';
-export { simulate, simulateInMemory, listPresets } from './sim/index.ts';
+export { simulate, simulateInMemory, listPresets, presetConfig } from './sim/index.ts';
 export type { SimManifest } from './sim/index.ts';
 
 // Pipelines
@@ -47,5 +47,5 @@ export type { Pipeline2dOptions, Pipeline2dResult } from './pipeline/pipeline2d.
 
 // I/O
 export { parseAngles, readAngles } from './io/angles.ts';
-export { openCxiEntry, openCxiEntries, listCxiEntries, writeCxi, CxiWriter, readTiff, writeTiff, writePng, readEnergies, describeFile, formatDescription } from './io/index.ts';
+export { openCxiEntry, openCxiEntries, listCxiEntries, writeCxi, CxiWriter, readTiff, writeTiff, writePng, readEnergies, describeFile, formatDescription, describeFolder, formatFolder } from './io/index.ts';
 export type { CxiReadOptions, CxiEntryInput } from './io/index.ts';
