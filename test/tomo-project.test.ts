@@ -69,6 +69,32 @@ describe('tomography projectors (CPU)', () => {
   });
 });
 
+describe('batched CPU projectors', () => {
+  it('give every slice of a batch exactly what it gets alone', async () => {
+    const { makeGeometry } = await import('../src/tomo/geometry.ts');
+    const { forwardBatch, backBatch } = await import('../src/tomo/project.cpu.ts');
+    const rand = mulberry32(4);
+    const g = makeGeometry({ anglesDeg: [0, 33, 71, 90, 140], rows: 3, cols: 21, nx: 17, ny: 15, centreCol: 9.6 });
+    const B = 3;
+    const vb = Float32Array.from({ length: 17 * 15 * B }, rand);
+    const pb = Float32Array.from({ length: 5 * 21 * B }, rand);
+    const fb = new Float32Array(5 * 21 * B);
+    const bb = new Float32Array(17 * 15 * B);
+    forwardBatch(g, vb, fb, B);
+    backBatch(g, pb, bb, B);
+    for (let b = 0; b < B; b++) {
+      const v1 = vb.filter((_, i) => i % B === b);
+      const p1 = pb.filter((_, i) => i % B === b);
+      const f1 = new Float32Array(5 * 21);
+      const b1 = new Float32Array(17 * 15);
+      forwardBatch(g, v1, f1, 1);
+      backBatch(g, p1, b1, 1);
+      expect(fb.filter((_, i) => i % B === b)).toEqual(f1);
+      expect(bb.filter((_, i) => i % B === b)).toEqual(b1);
+    }
+  });
+});
+
 describe('SIRT and FBP (CPU)', () => {
   it('SIRT after 200 iterations beats FBP, with a non-increasing residual and no negative voxels at min 0', async () => {
     const n = 48;

@@ -10,7 +10,8 @@ import { PtyxanesError } from '../core/errors.ts';
 import type { RealArray } from '../core/arrays.ts';
 import { throwIfAborted } from '../core/progress.ts';
 import { resolveBackend } from '../gpu/backend.ts';
-import { checkFinite, checkShape, type TomoGeometry } from './geometry.ts';
+import { checkFinite, checkShape, withRows, type TomoGeometry } from './geometry.ts';
+import { scatterProjections, scatterVolume } from './project.cpu.ts';
 import { geometryForProjections, type TomoOptions } from './options.ts';
 import { SliceScratch, type SirtParams } from './slices.cpu.ts';
 import { gpuPlanFor, projectionRows, slabRanges } from './slabs.ts';
@@ -118,15 +119,22 @@ export async function sirtWith(g: TomoGeometry, proj: Float32Array, opts: SirtOp
 /** R and C for a GPU slab, computed as the CPU path does (shared, or per slice with masks). */
 function slabWeights(g: TomoGeometry, scratch: SliceScratch, z0: number, n: number, relaxation: number, vm: Float32Array | null, pm: Float32Array | null, perSlice: boolean): { R: Float32Array; C: Float32Array; perSlice: boolean } {
   if (!perSlice) {
-    scratch.weights(0, relaxation);
-    return { R: scratch.R.slice(), C: scratch.C.slice(), perSlice };
+    // one slice's weights (lane 0 of the batch): R [nAngles, cols], C [ny, nx]
+    scratch.weights(0, 1, relaxation);
+    const R = new Float32Array(g.nAngles * g.cols);
+    const C = new Float32Array(g.ny * g.nx);
+    for (let i = 0; i < R.length; i++) R[i] = scratch.R[i * scratch.B];
+    for (let i = 0; i < C.length; i++) C[i] = scratch.C[i * scratch.B];
+    return { R, C, perSlice };
   }
+  const slab = withRows(g, n);
   const R = new Float32Array(g.nAngles * n * g.cols);
   const C = new Float32Array(n * g.ny * g.nx);
-  for (let z = 0; z < n; z++) {
-    scratch.weights(z0 + z, relaxation, vm, pm);
-    for (let a = 0; a < g.nAngles; a++) R.set(scratch.R.subarray(a * g.cols, (a + 1) * g.cols), (a * n + z) * g.cols);
-    C.set(scratch.C, z * g.ny * g.nx);
+  for (let z = 0; z < n; z += scratch.B) {
+    const nb = Math.min(scratch.B, n - z);
+    scratch.weights(z0 + z, nb, relaxation, vm, pm);
+    scatterProjections(slab, scratch.R, z, nb, R, scratch.B);
+    scatterVolume(scratch.C, g.ny * g.nx, z, nb, C, scratch.B);
   }
   return { R, C, perSlice };
 }
