@@ -229,3 +229,55 @@ export async function tiffInfo(path: string): Promise<{ pages: number; height: n
     await tiff.close();
   }
 }
+
+/**
+ * Rows [y0, y0+n) of every page of a single-channel TIFF stack, as float32 [pages, n, w]:
+ * a z slab of a projection stack (pages = angles, rows = the rotation axis) read without
+ * holding the whole file, for tomography that streams in slabs. Keeps the file open across
+ * calls: `open()` once, `read()` per slab, `close()`.
+ */
+export class TiffRowReader {
+  private constructor(
+    readonly path: string,
+    private readonly tiff: Awaited<ReturnType<typeof openGeoTiff>>['tiff'],
+    readonly pages: number,
+    readonly height: number,
+    readonly width: number,
+  ) {}
+
+  static async open(path: string): Promise<TiffRowReader> {
+    const abs = await requireInputFile(path, 'TIFF file');
+    const { tiff, count } = await openGeoTiff(abs);
+    try {
+      const img = await tiff.getImage(0);
+      if (img.getSamplesPerPixel() !== 1) throw new PtyxanesError('expected a single-channel image', { file: abs, field: 'page 0', expected: '1 sample per pixel', found: String(img.getSamplesPerPixel()) });
+      return new TiffRowReader(abs, tiff, count, img.getHeight(), img.getWidth());
+    } catch (err) {
+      await tiff.close();
+      if (err instanceof PtyxanesError) throw err;
+      throw new PtyxanesError('unreadable TIFF', { file: abs, expected: 'a valid TIFF', found: String((err as Error).message ?? err) });
+    }
+  }
+
+  async read(y0: number, n: number): Promise<Float32Array> {
+    const { pages, height: h, width: w } = this;
+    if (!(y0 >= 0 && n >= 1 && y0 + n <= h)) throw new PtyxanesError('row range outside the image', { file: this.path, expected: `rows within 0..${h - 1}`, found: `${y0}..${y0 + n - 1}` });
+    const out = new Float32Array(pages * n * w);
+    try {
+      for (let p = 0; p < pages; p++) {
+        const img = await this.tiff.getImage(p);
+        if (img.getHeight() !== h || img.getWidth() !== w) throw new PtyxanesError('pages of different sizes', { file: this.path, field: `page ${p}`, expected: `${h}×${w}`, found: `${img.getHeight()}×${img.getWidth()}` });
+        const ras = (await img.readRasters({ window: [0, y0, w, y0 + n], interleave: true })) as unknown as ArrayLike<number>;
+        out.set(ras instanceof Float32Array ? ras : Float32Array.from(ras), p * n * w);
+      }
+    } catch (err) {
+      if (err instanceof PtyxanesError) throw err;
+      throw new PtyxanesError('unreadable TIFF', { file: this.path, expected: 'readable image data', found: String((err as Error).message ?? err) });
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.tiff.close();
+  }
+}

@@ -34,6 +34,7 @@ export interface SirtOptions extends TomoOptions {
   projectionMask?: RealArray;
 }
 
+
 export interface SirtResult {
   volume: RealArray;
   /** ‖p − FP(x_k)‖₂ for the volume entering iteration k. */
@@ -42,6 +43,7 @@ export interface SirtResult {
   seconds: number;
   /** Bytes of GPU slab buffers held at once (0 on the CPU path). */
   gpuBytes: number;
+  /** Rows per slab (GPU: what fit the budget; CPU: opts.slabRows or all). */
   slabRows: number;
 }
 
@@ -67,17 +69,46 @@ export async function sirt(projections: RealArray, anglesDeg: ArrayLike<number>,
   return sirtWith(g, projections.data, opts);
 }
 
+/**
+ * Where SIRT's slabs come from and go to: the projection rows of a slab, a buffer holding
+ * the slab's start volume (solved in place), and what to do with the finished slab. The
+ * in-memory entry (`sirtWith`) reads from and writes into whole arrays; a streaming caller
+ * (`ptyxanes tomo --slab-rows`) reads rows from a TIFF and writes volume pages as it goes,
+ * so memory stays at one slab whatever the volume's size.
+ */
+export interface SirtSlabStream {
+  read(z0: number, n: number): Promise<Float32Array> | Float32Array;
+  slab(z0: number, n: number): Float32Array;
+  write(z0: number, n: number, slab: Float32Array): Promise<void> | void;
+}
+
 /** SIRT for a checked geometry (alignment calls this in its loop). */
 export async function sirtWith(g: TomoGeometry, proj: Float32Array, opts: SirtOptions): Promise<SirtResult> {
-  const t0 = performance.now();
-  const p = sirtParams(opts);
   const volShape = [g.rows, g.ny, g.nx];
-  const vol = new Float32Array(g.rows * g.ny * g.nx);
+  const sliceLen = g.ny * g.nx;
+  const vol = new Float32Array(g.rows * sliceLen);
   if (opts.initial) {
     checkShape(opts.initial, volShape, 'initial');
     checkFinite(opts.initial.data, volShape, 'initial');
     vol.set(opts.initial.data);
   }
+  const r = await sirtSlabs(g, {
+    read: (z0, n) => (z0 === 0 && n === g.rows ? proj : projectionRows(g, proj, z0, n)),
+    slab: (z0, n) => vol.subarray(z0 * sliceLen, (z0 + n) * sliceLen),
+    write: () => {},
+  }, opts);
+  return { ...r, volume: { data: vol, shape: volShape } };
+}
+
+/**
+ * SIRT slab by slab of z (all iterations per slab): GPU slabs sized by the memory budget,
+ * CPU slabs of `opts.slabRows` (default all rows) on worker threads.
+ */
+export async function sirtSlabs(g: TomoGeometry, stream: SirtSlabStream, opts: SirtOptions): Promise<Omit<SirtResult, 'volume'>> {
+  const t0 = performance.now();
+  const p = sirtParams(opts);
+  const volShape = [g.rows, g.ny, g.nx];
+  const sliceLen = g.ny * g.nx;
   const volumeMask = maskData(opts.volumeMask, volShape, 'volumeMask');
   const projectionMask = maskData(opts.projectionMask, [g.nAngles, g.rows, g.cols], 'projectionMask');
   const res2 = new Float64Array(g.rows * p.iterations);
@@ -85,9 +116,25 @@ export async function sirtWith(g: TomoGeometry, proj: Float32Array, opts: SirtOp
   const report = (done: number) => opts.onProgress?.({ stage: 'sirt', done, total, message: `${Math.round(done / Math.max(1, g.rows))}/${p.iterations} iterations (slice-iterations ${done}/${total})` });
   const backend = await resolveBackend(opts.backend ?? 'auto', opts.ctx);
   let gpuBytes = 0;
-  let slabRows = g.rows;
+  let slabRows = Math.max(1, Math.min(g.rows, opts.slabRows ?? g.rows));
   if (backend.kind === 'cpu') {
-    await runSlices({ kind: 'sirt', g, vol, proj, sirt: p, res2, volumeMask, projectionMask }, { threads: opts.threads, signal: opts.signal, onSlice: (d) => report(d * p.iterations) });
+    for (const [z0, n] of slabRanges(g.rows, slabRows)) {
+      throwIfAborted(opts.signal);
+      const proj = await stream.read(z0, n);
+      const vol = stream.slab(z0, n);
+      const job = {
+        kind: 'sirt' as const,
+        g: withRows(g, n),
+        vol,
+        proj,
+        sirt: p,
+        res2: res2.subarray(z0 * p.iterations, (z0 + n) * p.iterations),
+        volumeMask: volumeMask?.subarray(z0 * sliceLen, (z0 + n) * sliceLen),
+        projectionMask: projectionMask && projectionRows(g, projectionMask, z0, n),
+      };
+      await runSlices(job, { threads: opts.threads, signal: opts.signal, onSlice: (d) => report((z0 + d) * p.iterations) });
+      await stream.write(z0, n, vol);
+    }
   } else {
     const plan = await gpuPlanFor(backend.ctx, g, opts);
     gpuBytes = plan.bytes;
@@ -98,13 +145,14 @@ export async function sirtWith(g: TomoGeometry, proj: Float32Array, opts: SirtOp
       for (const [z0, n] of slabRanges(g.rows, plan.slabRows)) {
         throwIfAborted(opts.signal);
         const weights = slabWeights(g, scratch, z0, n, p.relaxation, volumeMask, projectionMask, perSlice);
-        const slab = vol.subarray(z0 * g.ny * g.nx, (z0 + n) * g.ny * g.nx);
-        const r2 = await plan.sirt(projectionRows(g, proj, z0, n), slab, n, weights, p, (k) => {
+        const slab = stream.slab(z0, n);
+        const r2 = await plan.sirt(await stream.read(z0, n), slab, n, weights, p, (k) => {
           throwIfAborted(opts.signal);
           report(z0 * p.iterations + k * n);
         });
         // One curve per slab (the GPU reduces over its slices); kept in the slab's first row.
         res2.set(r2, z0 * p.iterations);
+        await stream.write(z0, n, slab);
       }
     } finally {
       plan.destroy();
@@ -113,7 +161,7 @@ export async function sirtWith(g: TomoGeometry, proj: Float32Array, opts: SirtOp
   const residuals = new Float64Array(p.iterations);
   for (let z = 0; z < g.rows; z++) for (let k = 0; k < p.iterations; k++) residuals[k] += res2[z * p.iterations + k];
   for (let k = 0; k < p.iterations; k++) residuals[k] = Math.sqrt(residuals[k]);
-  return { volume: { data: vol, shape: volShape }, residuals, backend: backend.kind, seconds: (performance.now() - t0) / 1000, gpuBytes, slabRows };
+  return { residuals, backend: backend.kind, seconds: (performance.now() - t0) / 1000, gpuBytes, slabRows };
 }
 
 /** R and C for a GPU slab, computed as the CPU path does (shared, or per slice with masks). */
