@@ -37,6 +37,10 @@ export type { XanesOptions, XanesResult, Calibration, EdgeModel, EdgeTemplate } 
 export { simulate, simulateInMemory, listPresets } from './sim/index.ts';
 export type { SimManifest } from './sim/index.ts';
 
+// Analysis of oxidation-state maps and volumes
+export { analyseStateMap, segmentCrystals, distanceTransform, crystalTable, surfaceProfiles, fitDiffusion, fitCoreShell, fitProfileModels, diffusionFraction, findSlabs, compareSamples } from './analysis/index.ts';
+export type { AnalysisInput, AnalysisOptions, AnalysisResult, Segmentation, CrystalRow, SurfaceProfiles, ProfileFits, DiffusionGeometry, SlabResult, Comparison } from './analysis/index.ts';
+
 // Pipelines
 export { runPipeline2d, DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './pipeline/pipeline2d.ts';
 export type { Pipeline2dOptions, Pipeline2dResult } from './pipeline/pipeline2d.ts';

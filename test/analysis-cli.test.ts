@@ -1,0 +1,97 @@
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.ts';
+import { createProgressReporter } from '../src/cli/progress.ts';
+import { writeTiff } from '../src/io/tiff.ts';
+import { diffusionFraction } from '../src/analysis/diffusion.ts';
+import { ballPhantom } from './analysis-phantoms.ts';
+
+let dir: string;
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '', err = '';
+  const code = await main(argv, {
+    out: (t) => (out += t + '\n'),
+    err: (t) => (err += t + '\n'),
+    progress: () => createProgressReporter({ quiet: true }),
+    signal: new AbortController().signal,
+  });
+  return { code, out, err };
+}
+
+const DISCS = [0, 1, 2, 3].map((k) => ({ c: [20 + 38 * Math.floor(k / 2), 20 + 38 * (k % 2)], r: 14 }));
+
+/** A directory laid out as a pipeline run (run.json + xanes/ maps) from a phantom. */
+async function fakeRun(name: string, core: number, seed: number): Promise<string> {
+  const ph = ballPhantom([78, 78], DISCS, (dPx) => core + (3.3 - core) * diffusionFraction(dPx * 40, 150 ** 2, 'sphere', 14 * 40), 0.08, seed);
+  const run = join(dir, name);
+  await mkdir(join(run, 'xanes'), { recursive: true });
+  const shape = [78, 78];
+  await writeTiff(join(run, 'xanes', 'oxidation_state.tif'), { data: ph.state, shape }, { pixelSizeM: 40e-9 });
+  await writeTiff(join(run, 'xanes', 'oxidation_state_std.tif'), { data: ph.std, shape }, { pixelSizeM: 40e-9 });
+  await writeTiff(join(run, 'xanes', 'edge_step.tif'), { data: ph.edgeStep, shape }, { pixelSizeM: 40e-9 });
+  await writeFile(join(run, 'run.json'), JSON.stringify({ tool: 'ptyxanes', stages: { register: { info: { pixelSizeM: 40e-9 } } } }));
+  return run;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ptyxanes-analyse-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('ptyxanes analyse', () => {
+  it('analyses a pipeline run directory: tables, profiles, fits, slabs, pictures', async () => {
+    const run = await fakeRun('runA', 2.4, 31);
+    const out = join(dir, 'outA');
+    const r = await cli('analyse', '--input', run, '--out', out, '--time-h', '1');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/runA: 4 crystals/);
+    expect(r.out).toMatch(/D = [0-9.]+e-18/);
+    for (const f of ['crystals.csv', 'crystals.json', 'labels.tif', 'depth_nm.tif', 'labels.png', 'profiles.csv', 'profile.png', 'profile_fits.json', 'profile_fits.csv', 'slabs.csv', 'analysis_summary.json']) {
+      await readFile(join(out, f));
+    }
+    const csv = (await readFile(join(out, 'crystals.csv'), 'utf8')).trim().split('\n');
+    expect(csv).toHaveLength(5);
+    const fits = JSON.parse(await readFile(join(out, 'profile_fits.json'), 'utf8'));
+    // Dt = 150² nm² over 1 h.
+    expect(Math.abs(fits.mean.diffusion.diffusionM2PerS / (150 ** 2 * 1e-18 / 3600) - 1)).toBeLessThan(0.2);
+  });
+
+  it('analyses a TIFF map (pixel size from its tags) and compares several samples', async () => {
+    const a = await fakeRun('pristine', 2.3, 32);
+    const b = await fakeRun('cycled', 2.9, 33);
+    const out = join(dir, 'cmp');
+    const single = await cli('analyse', '--input', join(a, 'xanes', 'oxidation_state.tif'), '--out', join(dir, 'tif'), '--json');
+    expect(single.code).toBe(0);
+    const js = JSON.parse(single.out);
+    expect(js.samples[0].crystals).toBe(4);
+    const r = await cli('analyse', '--input', `${a},${b}`, '--names', 'pristine,500', '--out', out);
+    expect(r.code).toBe(0);
+    const table = (await readFile(join(out, 'comparison.csv'), 'utf8')).trim().split('\n');
+    expect(table[0]).toBe('sample,n,mean,median,std,p05,p95,fraction_above_3');
+    expect(table).toHaveLength(3);
+    const [m0, m1] = table.slice(1).map((l) => Number(l.split(',')[2]));
+    expect(m1).toBeGreaterThan(m0);
+    await readFile(join(out, 'comparison.png'));
+    await readFile(join(out, '500', 'crystals.csv'));
+  });
+
+  it('gives one clear line for bad input', async () => {
+    const nanDir = join(dir, 'nan');
+    await mkdir(nanDir, { recursive: true });
+    const p = join(nanDir, 'oxidation_state.tif');
+    await writeTiff(p, { data: new Float32Array(400).fill(NaN), shape: [20, 20] }, { pixelSizeM: 40e-9 });
+    const r = await cli('analyse', '--input', p, '--out', join(dir, 'o1'));
+    expect(r.code).toBe(1);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/no finite values/);
+    const q = join(nanDir, 'nosize.tif');
+    await writeTiff(q, { data: new Float32Array(400).fill(2.5), shape: [20, 20] });
+    expect((await cli('analyse', '--input', q, '--out', join(dir, 'o2'))).err).toMatch(/pixel size unknown.*--pixel-size-nm/);
+    expect((await cli('analyse', '--input', join(dir, 'missing'), '--out', join(dir, 'o3'))).err).toMatch(/input not found/);
+  });
+});
