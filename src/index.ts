@@ -38,7 +38,8 @@ export { simulate, simulateInMemory, listPresets } from './sim/index.ts';
 export type { SimManifest } from './sim/index.ts';
 
 // Analysis of oxidation-state maps and volumes
-export { analyseStateMap, segmentCrystals, distanceTransform, crystalTable, surfaceProfiles, fitDiffusion, fitCoreShell, fitProfileModels, diffusionFraction, findSlabs, compareSamples } from './analysis/index.ts';
+export { analyseStateMap, segmentCrystals, distanceTransform, crystalTable, surfaceProfiles, fitDiffusion, fitCoreShell, fitProfileModels, diffusionFraction, findSlabs, compareSamples, ballPhantom } from './analysis/index.ts';
+export { writeAnalysisOutputs, writeComparisonOutputs } from './analysis/outputs.ts';
 export type { AnalysisInput, AnalysisOptions, AnalysisResult, Segmentation, CrystalRow, SurfaceProfiles, ProfileFits, DiffusionGeometry, SlabResult, Comparison } from './analysis/index.ts';
 
 // Pipelines

@@ -6,7 +6,7 @@ import { main } from '../src/cli/main.ts';
 import { createProgressReporter } from '../src/cli/progress.ts';
 import { writeTiff } from '../src/io/tiff.ts';
 import { diffusionFraction } from '../src/analysis/diffusion.ts';
-import { ballPhantom } from './analysis-phantoms.ts';
+import { ballPhantom } from '../src/analysis/phantom.ts';
 
 let dir: string;
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -78,6 +78,21 @@ describe('ptyxanes analyse', () => {
     expect(m1).toBeGreaterThan(m0);
     await readFile(join(out, 'comparison.png'));
     await readFile(join(out, '500', 'crystals.csv'));
+  });
+
+  it('analyses a volume [z,y,x] TIFF with sizes in µm³', async () => {
+    const ph = ballPhantom([22, 24, 40], [{ c: [11, 12, 11], r: 8 }, { c: [11, 12, 28], r: 8 }], (dPx) => 2.5 + 0.02 * dPx, 0.05, 34);
+    const vol = join(dir, 'vol');
+    await mkdir(vol, { recursive: true });
+    await writeTiff(join(vol, 'oxidation_state.tif'), { data: ph.state, shape: ph.shape }, { pixelSizeM: 50e-9, spacingM: 50e-9 });
+    await writeTiff(join(vol, 'edge_step.tif'), { data: ph.edgeStep, shape: ph.shape }, { pixelSizeM: 50e-9, spacingM: 50e-9 });
+    const r = await cli('analyse', '--input', vol, '--out', join(dir, 'vol-out'), '--json');
+    expect(r.err).toBe('');
+    const js = JSON.parse(r.out);
+    expect(js.samples[0].crystals).toBe(2);
+    const head = (await readFile(join(dir, 'vol-out', 'crystals.csv'), 'utf8')).split('\n')[0];
+    expect(head).toContain('size_um3');
+    expect(head).toContain('centroid_z_um');
   });
 
   it('gives one clear line for bad input', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { segmentCrystals } from '../src/analysis/segment.ts';
 import { surfaceProfiles, profilesCsv } from '../src/analysis/profiles.ts';
 import { diffusionFraction, fitProfileModels, erfc } from '../src/analysis/diffusion.ts';
-import { ballPhantom } from './analysis-phantoms.ts';
+import { ballPhantom } from '../src/analysis/phantom.ts';
 
 const PX_NM = 40;
 // Six separated discs of 16 px (640 nm) radius, away from the border.

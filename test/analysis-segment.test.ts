@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { distanceTransform } from '../src/analysis/distance.ts';
 import { segmentCrystals } from '../src/analysis/segment.ts';
 import { crystalTable, crystalTableCsv } from '../src/analysis/crystals.ts';
-import { ballPhantom, overlaps, rng } from './analysis-phantoms.ts';
+import { ballPhantom, overlaps, rng } from '../src/analysis/phantom.ts';
 
 function bruteEdt(mask: Uint8Array, shape: number[], sp: number[]): Float64Array {
   const n = mask.length;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { segmentCrystals } from '../src/analysis/segment.ts';
 import { findSlabs, slabsCsv, symmetricEigen } from '../src/analysis/slabs.ts';
-import { ballPhantom } from './analysis-phantoms.ts';
+import { ballPhantom } from '../src/analysis/phantom.ts';
 
 describe('slabs', () => {
   it('symmetric eigen-decomposition', () => {

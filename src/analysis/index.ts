@@ -15,3 +15,5 @@ export { findSlabs, slabsCsv, orientationOf } from './slabs.ts';
 export type { Slab, SlabResult, SlabOptions, Orientation } from './slabs.ts';
 export { compareSamples, comparisonCsv } from './compare.ts';
 export type { Comparison, SampleValues, SampleRow } from './compare.ts';
+export { ballPhantom, overlaps } from './phantom.ts';
+export type { Ball, Phantom as StatePhantom } from './phantom.ts';

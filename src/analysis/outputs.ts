@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { ensureWritableDir, writeFileAtomic, writeJson } from '../io/files.ts';
 import { colorAt, type Rgba } from '../io/colormaps.ts';
-import { renderLinePlot, type PlotSeries } from '../io/plots.ts';
+import { PALETTE, renderLinePlot, type PlotSeries } from '../io/plots.ts';
 import { writePng } from '../io/png.ts';
 import { Raster } from '../io/raster.ts';
 import { writeTiff } from '../io/tiff.ts';
@@ -111,8 +111,8 @@ function profilePlot(r: AnalysisResult) {
   if (r.meanFit) {
     const d = r.meanFit.diffusion, c = r.meanFit.coreShell;
     const dl = Number.isFinite(d.diffusionM2PerS) ? `D ${d.diffusionM2PerS.toExponential(1)} m2/s` : `sqrt(Dt) ${Math.sqrt(d.dtNm2).toFixed(0)} nm`;
-    series.push({ x: m.depthNm, y: d.fitted, label: `diffusion (${d.geometry}), ${dl}`, width: 2 });
-    series.push({ x: m.depthNm, y: c.fitted, style: 'steps', label: `core-shell, shell ${c.shellThicknessNm.toFixed(0)} nm`, width: 1 });
+    series.push({ x: m.depthNm, y: d.fitted, label: `diffusion (${d.geometry}), ${dl}`, width: 2, color: PALETTE[0] });
+    series.push({ x: m.depthNm, y: c.fitted, style: 'steps', label: `core-shell, shell ${c.shellThicknessNm.toFixed(0)} nm`, width: 1, color: PALETTE[1] });
   }
   const title = r.meanFit ? `surface to core: ${r.meanFit.preferredByAic} preferred (dAIC ${r.meanFit.deltaAic.toFixed(1)})` : 'surface to core';
   return renderLinePlot({ series, xLabel: 'depth below the surface (nm)', yLabel: 'Ni oxidation state', title });

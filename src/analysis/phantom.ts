@@ -1,7 +1,8 @@
 /**
- * Phantoms for the analysis tests: discs (maps) and balls (volumes) with known centres and
- * radii, an oxidation-state field given as a function of the depth below each crystal's
- * surface, and Gaussian noise from a seeded generator.
+ * Synthetic oxidation-state phantoms with known crystals and profiles, to check analysis
+ * settings and for the tests: discs (maps) and balls (volumes) with known centres and
+ * radii, a state given as a function of the depth below each crystal's surface, Gaussian
+ * noise from a seeded generator, and an edge-step map (1 in crystals, 0 outside, ±0.02 noise).
  */
 export interface Ball {
   /** Centre per axis in array order ([y,x] or [z,y,x]), pixels. */
