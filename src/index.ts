@@ -38,9 +38,9 @@ export { simulate, simulateInMemory, listPresets } from './sim/index.ts';
 export type { SimManifest } from './sim/index.ts';
 
 // Analysis of oxidation-state maps and volumes
-export { analyseStateMap, segmentCrystals, distanceTransform, crystalTable, surfaceProfiles, fitDiffusion, fitCoreShell, fitProfileModels, diffusionFraction, findSlabs, compareSamples, ballPhantom } from './analysis/index.ts';
+export { analyseStateMap, segmentCrystals, distanceTransform, crystalTable, surfaceProfiles, fitDiffusion, fitCoreShell, fitProfileModels, diffusionFraction, findSlabs, compareSamples, ballPhantom, lcfStack } from './analysis/index.ts';
 export { writeAnalysisOutputs, writeComparisonOutputs } from './analysis/outputs.ts';
-export type { AnalysisInput, AnalysisOptions, AnalysisResult, Segmentation, CrystalRow, SurfaceProfiles, ProfileFits, DiffusionGeometry, SlabResult, Comparison } from './analysis/index.ts';
+export type { AnalysisInput, AnalysisOptions, AnalysisResult, Segmentation, CrystalRow, SurfaceProfiles, ProfileFits, DiffusionGeometry, SlabResult, Comparison, LcfResult } from './analysis/index.ts';
 
 // Pipelines
 export { runPipeline2d, DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './pipeline/pipeline2d.ts';

@@ -17,3 +17,5 @@ export { compareSamples, comparisonCsv } from './compare.ts';
 export type { Comparison, SampleValues, SampleRow } from './compare.ts';
 export { ballPhantom, overlaps } from './phantom.ts';
 export type { Ball, Phantom as StatePhantom } from './phantom.ts';
+export { lcfStack, nnlsGram } from './lcf.ts';
+export type { LcfResult, LcfOptions } from './lcf.ts';
