@@ -6,7 +6,9 @@ import { main } from '../src/cli/main.ts';
 import { createProgressReporter } from '../src/cli/progress.ts';
 import { writeTiff } from '../src/io/tiff.ts';
 import { diffusionFraction } from '../src/analysis/diffusion.ts';
-import { ballPhantom } from '../src/analysis/phantom.ts';
+import { ballPhantom, gauss, rng } from '../src/analysis/phantom.ts';
+import { interpolateSpectrum, loadReferenceSpectra } from '../src/xanes/references.ts';
+import { PAPER_2D_ENERGIES_EV } from '../src/xanes/grid.ts';
 
 let dir: string;
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -93,6 +95,39 @@ describe('ptyxanes analyse', () => {
     const head = (await readFile(join(dir, 'vol-out', 'crystals.csv'), 'utf8')).split('\n')[0];
     expect(head).toContain('size_um3');
     expect(head).toContain('centroid_z_um');
+  });
+
+  it('--lcf fits the run\'s stack by NiO and LiNiO2 and compares with the edge map', async () => {
+    const run = await fakeRun('runL', 2.4, 35);
+    const state = (await import('../src/io/tiff.ts')).readTiff;
+    const st = await state(join(run, 'xanes', 'oxidation_state.tif'));
+    const refs = loadReferenceSpectra();
+    const E = PAPER_2D_ENERGIES_EV;
+    const [nio, lno] = [refs.nio, refs.liNiO2].map((r) => interpolateSpectrum(r, E));
+    const n = st.data.length;
+    const g = gauss(rng(36));
+    const stack = new Float32Array(E.length * n);
+    for (let p = 0; p < n; p++) {
+      const v = st.data[p];
+      const f = Number.isFinite(v) ? Math.min(1, Math.max(0, v - 2)) : 0;
+      const jump = Number.isFinite(v) ? 0.06 : 0;
+      for (let j = 0; j < E.length; j++) stack[j * n + p] = 0.2 + jump * ((1 - f) * nio[j] + f * lno[j]) + 0.001 * g();
+    }
+    await mkdir(join(run, 'stack'), { recursive: true });
+    await writeTiff(join(run, 'stack', 'attenuation_registered.tif'), { data: stack, shape: [E.length, ...st.shape] });
+    await writeFile(join(run, 'stack', 'grid.json'), JSON.stringify({ energiesEv: E }));
+    const r = await cli('analyse', '--input', run, '--out', join(dir, 'lcf-out'), '--lcf', '--json');
+    expect(r.err).toBe('');
+    const js = JSON.parse(r.out).samples[0].lcf;
+    expect(js.n).toBeGreaterThan(500);
+    // LCF of NiO + LiNiO2 cannot go above 3: the expected difference is that clamp's.
+    let clamp = 0, nf = 0;
+    for (const v of st.data) if (Number.isFinite(v)) { clamp += Math.min(3, Math.max(2, v)) - v; nf++; }
+    expect(Math.abs(js.meanDifference - clamp / nf)).toBeLessThan(0.03);
+    expect(js.correlation).toBeGreaterThan(0.8);
+    await readFile(join(dir, 'lcf-out', 'lcf', 'lcf_fraction_liNiO2.tif'));
+    await readFile(join(dir, 'lcf-out', 'lcf', 'lcf_minus_edge.tif'));
+    expect((await cli('analyse', '--input', run, '--out', join(dir, 'lcf-bad'), '--lcf', '--references', 'nio,unobtainium')).err).toMatch(/unknown reference.*unobtainium/);
   });
 
   it('gives one clear line for bad input', async () => {

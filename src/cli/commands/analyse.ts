@@ -3,6 +3,7 @@ import { PtyxanesError } from '../../core/errors.ts';
 import { analyseStateMap, compareSamples, type AnalysisResult } from '../../analysis/index.ts';
 import { writeAnalysisOutputs, writeComparisonOutputs } from '../../analysis/outputs.ts';
 import { readAnalysisInput } from '../../analysis/read-input.ts';
+import { DEFAULT_LCF_REFERENCES, lcfOfRun, resolveReferences, type LcfRunSummary } from '../../analysis/lcf-run.ts';
 import type { CommandModule } from '../main.ts';
 
 export const spec: CommandModule['spec'] = {
@@ -26,6 +27,8 @@ export const spec: CommandModule['spec'] = {
     geometry: { type: 'string', default: 'sphere', choices: ['sphere', 'slab', 'semi-infinite'], help: 'diffusion geometry: into a sphere of the crystal\'s inscribed radius, a slab of that half-thickness, or a half-space' },
     'time-h': { type: 'number', meta: 'HOURS', help: 'effective diffusion time, to turn Dt into D (m²/s)' },
     'time-err-h': { type: 'number', meta: 'HOURS', help: 'standard error of the effective time' },
+    lcf: { type: 'boolean', default: false, help: 'also fit each pixel\'s spectrum (the run\'s registered stack) by the references: phase fractions, LCF state, comparison with the edge method, into OUT/lcf' },
+    references: { type: 'list', meta: 'ID|FILE:VALENCE,…', help: `LCF references: shipped ids (nio, liNiO2, laNiO3, niFe2O4, niCo2O4, niFoil) or a spectrum file with its valence (default ${'nio,liNiO2'})` },
   },
   examples: [
     'ptyxanes analyse --input runs/2d-small --out runs/2d-small/analysis --time-h 100',
@@ -43,7 +46,8 @@ export const run: CommandModule['run'] = async ({ options: o }, io) => {
   if (inputs.length > 1 && (o.uncertainty || o['edge-step'])) throw new PtyxanesError('--uncertainty and --edge-step go with a single input', { field: '--input', expected: '1 input', found: String(inputs.length) });
   const hours = o['time-h'] as number | undefined;
   const rep = io.progress({ quiet: o.quiet as boolean });
-  const results: { name: string; dir: string; r: AnalysisResult; state: Float32Array; files: string[] }[] = [];
+  const refs = o.lcf ? resolveReferences((o.references as string[] | undefined) ?? DEFAULT_LCF_REFERENCES) : [];
+  const results: { name: string; dir: string; r: AnalysisResult; state: Float32Array; files: string[]; lcf?: LcfRunSummary }[] = [];
   for (const [k, input] of inputs.entries()) {
     const f = await readAnalysisInput(input, { uncertainty: o.uncertainty as string, edgeStep: o['edge-step'] as string, pixelSizeNm: o['pixel-size-nm'] as number | undefined });
     const name = names[k] ?? f.name;
@@ -66,7 +70,13 @@ export const run: CommandModule['run'] = async ({ options: o }, io) => {
     );
     const dir = inputs.length > 1 ? join(o.out as string, name.replace(/[^A-Za-z0-9_.-]/g, '_')) : (o.out as string);
     const files = await writeAnalysisOutputs(r, dir);
-    results.push({ name, dir, r, state: f.state.data, files });
+    let lcf: LcfRunSummary | undefined;
+    if (o.lcf) {
+      const l = await lcfOfRun(input, join(dir, 'lcf'), refs, { edgeState: f.state.data, mask: r.segmentation.labels, pixelSizeM: f.spacingM[f.spacingM.length - 1] });
+      files.push(...l.files);
+      lcf = l.summary;
+    }
+    results.push({ name, dir, r, state: f.state.data, files, lcf });
   }
   let comparison: string[] = [];
   let cmp;
@@ -77,7 +87,7 @@ export const run: CommandModule['run'] = async ({ options: o }, io) => {
   }
   rep.done();
   if (o.json) {
-    io.out(JSON.stringify({ samples: results.map((x) => ({ name: x.name, dir: x.dir, crystals: x.r.crystals.length, overall: x.r.overall, meanFit: x.r.meanFit ? { preferredByAic: x.r.meanFit.preferredByAic, diffusionM2PerS: x.r.meanFit.diffusion.diffusionM2PerS, diffusionErrM2PerS: x.r.meanFit.diffusion.diffusionErrM2PerS, dtNm2: x.r.meanFit.diffusion.dtNm2, shellThicknessNm: x.r.meanFit.coreShell.shellThicknessNm } : null, slabs: x.r.slabs?.slabs.length ?? 0, warnings: x.r.warnings, files: x.files })), comparison: cmp?.rows ?? null, comparisonFiles: comparison }, null, 2));
+    io.out(JSON.stringify({ samples: results.map((x) => ({ name: x.name, dir: x.dir, crystals: x.r.crystals.length, overall: x.r.overall, meanFit: x.r.meanFit ? { preferredByAic: x.r.meanFit.preferredByAic, diffusionM2PerS: x.r.meanFit.diffusion.diffusionM2PerS, diffusionErrM2PerS: x.r.meanFit.diffusion.diffusionErrM2PerS, dtNm2: x.r.meanFit.diffusion.dtNm2, shellThicknessNm: x.r.meanFit.coreShell.shellThicknessNm } : null, slabs: x.r.slabs?.slabs.length ?? 0, lcf: x.lcf ?? null, warnings: x.r.warnings, files: x.files })), comparison: cmp?.rows ?? null, comparisonFiles: comparison }, null, 2));
     return 0;
   }
   for (const x of results) {
@@ -88,6 +98,7 @@ export const run: CommandModule['run'] = async ({ options: o }, io) => {
       const dStr = Number.isFinite(d.diffusionM2PerS) ? `D = ${d.diffusionM2PerS.toExponential(2)} ± ${d.diffusionErrM2PerS.toExponential(1)} m²/s` : `√(Dt) = ${Math.sqrt(d.dtNm2).toFixed(0)} nm (give --time-h for D)`;
       io.out(`  mean profile: diffusion (${d.geometry}) ${dStr}${d.atBound ? ` [at the ${d.atBound} bound]` : ''}, surface ${d.surfaceState.toFixed(2)} → core ${d.initialState.toFixed(2)}; core–shell: shell ${c.shellThicknessNm.toFixed(0)} nm at ${c.shellState.toFixed(2)}, core ${c.coreState.toFixed(2)}; preferred ${r.meanFit.preferredByAic} (ΔAIC ${r.meanFit.deltaAic.toFixed(1)}, BIC: ${r.meanFit.preferredByBic})`);
     } else io.out(`  mean profile not fitted: ${r.meanFitSkipped}`);
+    if (x.lcf) io.out(`  LCF (${x.lcf.references.map((q) => q.id).join(', ')}): mean ${x.lcf.meanLcf.toFixed(3)} vs edge ${x.lcf.meanEdge.toFixed(3)} in the crystals, LCF − edge ${x.lcf.meanDifference.toFixed(3)} (RMS ${x.lcf.rmsDifference.toFixed(3)}), correlation ${x.lcf.correlation.toFixed(2)}, median residual ${x.lcf.medianResidual.toFixed(3)}`);
     for (const w of r.warnings) io.out(`  warning: ${w}`);
     io.out(`  wrote ${x.files.length} files to ${x.dir}`);
   }
