@@ -82,6 +82,11 @@ export async function lcfOfRun(runDir: string, outDir: string, refs: ReferenceSp
   const pic = renderMapWithColorbar(r.oxidationState.subarray(0, h * w), w, h, { min: 2, max: 3.5, cmap: 'valence', label: 'Ni oxidation state (LCF)' });
   await writePng(join(outDir, 'lcf_state.png'), pic.rgba, pic.width, pic.height);
   files.push(join(outDir, 'lcf_state.png'));
+  if (opts.edgeState) {
+    const d = renderMapWithColorbar(diff.subarray(0, h * w), w, h, { min: -0.5, max: 0.5, cmap: 'valence', label: 'LCF minus edge state' });
+    await writePng(join(outDir, 'lcf_minus_edge.png'), d.rgba, d.width, d.height);
+    files.push(join(outDir, 'lcf_minus_edge.png'));
+  }
   const cov = sle / n - (sl / n) * (se / n);
   res.sort((a, b) => a - b);
   const summary: LcfRunSummary = {
