@@ -62,15 +62,19 @@ export interface AnalysisResult {
   warnings: string[];
 }
 
+/**
+ * Bin errors for the fits: the propagated per-voxel error, else the scatter's; never below
+ * 1e-3 valence, so noise-free maps (phantoms, truth volumes) still fit, their parameter
+ * errors then coming from the residual scatter (reduced χ² scaling).
+ */
+const MIN_BIN_ERROR = 1e-3;
 function profileData(p: Profile) {
-  return { depthNm: p.depthNm, value: p.mean, sigma: p.uncertainty.map((u, i) => (u > 0 ? u : p.sem[i] > 0 ? p.sem[i] : NaN)) };
+  return { depthNm: p.depthNm, value: p.mean, sigma: p.uncertainty.map((u, i) => Math.max(MIN_BIN_ERROR, u > 0 ? u : p.sem[i] > 0 ? p.sem[i] : 0)) };
 }
 
 function tryFits(p: Profile, sizeNm: number, o: AnalysisOptions): { fits: ProfileFits | null; skipped?: string } {
   const d = profileData(p);
-  const ok = d.sigma.every((s) => s > 0);
   if (p.depthNm.length < 4) return { fits: null, skipped: `${p.depthNm.length} depth bins (need ≥ 4)` };
-  if (!ok) return { fits: null, skipped: 'a bin without an uncertainty' };
   return { fits: fitProfileModels(d, { geometry: o.geometry ?? 'sphere', sizeNm, timeS: o.timeS, timeErrS: o.timeErrS }) };
 }
 

@@ -82,10 +82,12 @@ export async function readAnalysisInput(input: string, opts: ReadAnalysisOptions
     } catch {
       /* not a pipeline run: the TIFF tags or --pixel-size-nm say the pixel size */
     }
-  } else if (!stdPath) {
+  } else {
     // A map next to its siblings (as `ptyxanes fit` writes them) brings them along.
     const sib = join(dirname(abs), basename(abs).replace(/\.tiff?$/i, '_std.tif'));
-    if (sib !== abs && (await pathExists(sib))) stdPath = sib;
+    if (!stdPath && sib !== abs && (await pathExists(sib))) stdPath = sib;
+    const edge = join(dirname(abs), 'edge_step.tif');
+    if (!edgePath && basename(abs) === 'oxidation_state.tif' && (await pathExists(edge))) edgePath = edge;
   }
   const state = await readTiff(statePath);
   const tags = await tiffSpacingM(statePath);
