@@ -34,6 +34,16 @@ describe('diffusion models', () => {
   });
 });
 
+describe('model fits on awkward profiles', () => {
+  it('keep the levels plausible on a flat profile, and prefer the uniform model there', () => {
+    const depthNm = [20, 60, 100, 140, 180, 220];
+    const value = [2.61, 2.59, 2.6, 2.62, 2.58, 2.6];
+    const fits = fitProfileModels({ depthNm, value, sigma: depthNm.map(() => 0.02) }, { geometry: 'sphere', sizeNm: 240 });
+    for (const v of [fits.diffusion.initialState, fits.diffusion.surfaceState]) expect(Math.abs(v - 2.6)).toBeLessThan(0.2);
+    expect(fits.preferredByBic).toBe('uniform');
+  });
+});
+
 describe('surface-to-core profiles', () => {
   it('recover a known linear gradient from the surface, in nm', () => {
     const { prof } = analyse((d) => 2.3 + 0.002 * d, 0.05, 11);

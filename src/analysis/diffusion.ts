@@ -154,8 +154,13 @@ function criteria(chi2: number, k: number, n: number): { reducedChi2: number; ai
   return { reducedChi2: n > k ? chi2 / (n - k) : NaN, aic: chi2 + 2 * k, bic: chi2 + k * Math.log(n) };
 }
 
-/** Weighted LS of y ≈ a·(1 − f) + b·f; returns a, b, their (conditional) errors and χ². */
-function twoLevel(f: ArrayLike<number>, p: ProfileData): { a: number; b: number; ea: number; eb: number; chi2: number } {
+/**
+ * Weighted LS of y ≈ a·(1 − f) + b·f with a, b kept within `bounds`; returns a, b, their
+ * (conditional) errors and χ². The bounds matter where f ≈ 1 everywhere (a Dt long enough
+ * to have equilibrated the whole crystal): there a is barely determined and would run off
+ * to absurd values (10⁴ and beyond on the 2d-small run) with a χ² as good as any.
+ */
+function twoLevel(f: ArrayLike<number>, p: ProfileData, bounds: [number, number] = [-Infinity, Infinity]): { a: number; b: number; ea: number; eb: number; chi2: number } {
   let s00 = 0, s01 = 0, s11 = 0, y0 = 0, y1 = 0;
   for (let i = 0; i < f.length; i++) {
     const w = 1 / p.sigma[i] ** 2;
@@ -166,22 +171,37 @@ function twoLevel(f: ArrayLike<number>, p: ProfileData): { a: number; b: number;
     y0 += w * g * p.value[i];
     y1 += w * h * p.value[i];
   }
+  const chi = (a: number, b: number) => {
+    let c = 0;
+    for (let i = 0; i < f.length; i++) c += ((p.value[i] - (a * (1 - f[i]) + b * f[i])) / p.sigma[i]) ** 2;
+    return c;
+  };
+  const [lo, hi] = bounds;
+  const clamp = (v: number) => Math.min(hi, Math.max(lo, v));
   const det = s00 * s11 - s01 * s01;
-  let a: number, b: number, ea: number, eb: number;
   if (det > 1e-12 * Math.max(1e-300, s00 * s11)) {
-    a = (y0 * s11 - y1 * s01) / det;
-    b = (y1 * s00 - y0 * s01) / det;
-    ea = Math.sqrt(s11 / det);
-    eb = Math.sqrt(s00 / det);
-  } else {
-    // f is (nearly) constant: only one level is determined.
-    const m = (y0 + y1) / (s00 + 2 * s01 + s11);
-    a = b = m;
-    ea = eb = Infinity;
+    const a = (y0 * s11 - y1 * s01) / det;
+    const b = (y1 * s00 - y0 * s01) / det;
+    const ea = Math.sqrt(s11 / det), eb = Math.sqrt(s00 / det);
+    if (a >= lo && a <= hi && b >= lo && b <= hi) return { a, b, ea, eb, chi2: chi(a, b) };
+    // A level at its bound, the other refitted (1D); keep the best of the candidates.
+    const cands: [number, number][] = [];
+    for (const aFix of [lo, hi]) if (Number.isFinite(aFix) && s11 > 0) cands.push([aFix, clamp((y1 - aFix * s01) / s11)]);
+    for (const bFix of [lo, hi]) if (Number.isFinite(bFix) && s00 > 0) cands.push([clamp((y0 - bFix * s01) / s00), bFix]);
+    let best = cands[0] ?? [clamp(a), clamp(b)];
+    for (const c of cands) if (chi(c[0], c[1]) < chi(best[0], best[1])) best = c;
+    return { a: best[0], b: best[1], ea, eb, chi2: chi(best[0], best[1]) };
   }
-  let chi2 = 0;
-  for (let i = 0; i < f.length; i++) chi2 += ((p.value[i] - (a * (1 - f[i]) + b * f[i])) / p.sigma[i]) ** 2;
-  return { a, b, ea, eb, chi2 };
+  // f is (nearly) constant: only one level is determined.
+  const m = clamp((y0 + y1) / (s00 + 2 * s01 + s11));
+  return { a: m, b: m, ea: Infinity, eb: Infinity, chi2: chi(m, m) };
+}
+
+/** Plausible range of the model's levels: the data's range widened by its span on each side. */
+function levelBounds(p: ProfileData): [number, number] {
+  const lo = Math.min(...p.value), hi = Math.max(...p.value);
+  const span = Math.max(hi - lo, 0.1);
+  return [lo - span, hi + span];
 }
 
 export function fitUniform(p: ProfileData): UniformFit {
@@ -212,10 +232,11 @@ export function fitDiffusion(p: ProfileData, opts: DiffusionOptions = {}): Diffu
   const size = geometry === 'semi-infinite' ? Infinity : opts.sizeNm ?? maxDepth + step / 2;
   if (!(size > 0)) throw new PtyxanesError('bad crystal size for the diffusion model', { field: 'sizeNm', expected: 'a positive half-thickness or radius (nm)', found: String(size) });
   const f = new Float64Array(n);
+  const bounds = levelBounds(p);
   const chiAt = (u: number) => {
     const dt = Math.exp(u);
     for (let i = 0; i < n; i++) f[i] = diffusionFraction(p.depthNm[i], dt, geometry, size);
-    return twoLevel(f, p).chi2;
+    return twoLevel(f, p, bounds).chi2;
   };
   // Dt from a tenth of a bin squared (a step at the surface) to beyond equilibrium.
   const span = Number.isFinite(size) ? size : maxDepth;
@@ -239,7 +260,7 @@ export function fitDiffusion(p: ProfileData, opts: DiffusionOptions = {}): Diffu
   let u = (a + b) / 2;
   if (grid[best] < Math.min(f1, f2)) u = uLo + best * du;
   const chi2 = chiAt(u);
-  const lv = twoLevel(f, p);
+  const lv = twoLevel(f, p, bounds);
   const fitted = Array.from(f, (fi) => lv.a * (1 - fi) + lv.b * fi);
   const c = criteria(chi2, 3, n);
   const scale = Math.sqrt(Math.max(1, c.reducedChi2 || 1));
