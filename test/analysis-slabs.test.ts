@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { segmentCrystals } from '../src/analysis/segment.ts';
 import { findSlabs, slabsCsv, symmetricEigen } from '../src/analysis/slabs.ts';
-import { ballPhantom } from '../src/analysis/phantom.ts';
+import { ballPhantom, overlaps } from '../src/analysis/phantom.ts';
+import { presetConfig } from '../src/sim/config.ts';
+import { planExperiment } from '../src/sim/experiment.ts';
+import { truthVolume } from '../src/sim/truth.ts';
 
 describe('slabs', () => {
   it('symmetric eigen-decomposition', () => {
@@ -46,5 +49,34 @@ describe('slabs', () => {
     expect((Math.acos(Math.min(1, cos)) * 180) / Math.PI).toBeLessThan(10);
     expect(Math.abs(s.angleDeg - (Math.acos(Math.abs(u[2])) * 180) / Math.PI)).toBeLessThan(10);
     expect(r.perCrystal[0].orientation).not.toBeNull();
+  });
+
+  it("finds the simulator's basal-plane slabs (cycled-200 phantom, 50 nm voxels): count, normal within 10°, thickness", () => {
+    const cfg = presetConfig('3d-paper');
+    cfg.scenario = 'cycled-200';
+    cfg.sample.crystals = 5;
+    cfg.sample.extentM = [6e-6, 6e-6];
+    cfg.output = { ...(cfg.output ?? {}), truthVoxelM: 50e-9 };
+    const plan = planExperiment(cfg);
+    const v = truthVolume(plan);
+    const shape = [v.grid.nz, v.grid.ny, v.grid.nx];
+    const seg = segmentCrystals(v.state, shape, 50e-9, { edgeStep: v.occupancy, maskThreshold: 0.1 });
+    const truth = Int32Array.from(v.labels);
+    const o = overlaps(truth, seg.labels, plan.phantom.crystals.length);
+    const r = findSlabs(seg, v.state);
+    let checked = 0;
+    plan.phantom.crystals.forEach((c, k) => {
+      const mine = r.slabs.filter((s) => s.crystal === o[k].label);
+      const truthSlabs = c.state.slabs;
+      expect(mine.length).toBe(truthSlabs ? truthSlabs.offsetsM.length : 0);
+      for (const s of mine) {
+        const n = truthSlabs!.normal;
+        const cos = Math.abs(s.normal[0] * n[0] + s.normal[1] * n[1] + s.normal[2] * n[2]);
+        expect((Math.acos(Math.min(1, cos)) * 180) / Math.PI).toBeLessThan(10);
+        expect(Math.abs(s.thicknessNm / (2 * truthSlabs!.halfWidthM * 1e9) - 1)).toBeLessThan(0.25);
+        checked++;
+      }
+    });
+    expect(checked).toBeGreaterThanOrEqual(3);
   });
 });
