@@ -53,7 +53,7 @@ describe('ptyxanes analyse', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/runA: 4 crystals/);
     expect(r.out).toMatch(/D = [0-9.]+e-18/);
-    for (const f of ['crystals.csv', 'crystals.json', 'labels.tif', 'depth_nm.tif', 'labels.png', 'profiles.csv', 'profile.png', 'profile_fits.json', 'profile_fits.csv', 'slabs.csv', 'analysis_summary.json']) {
+    for (const f of ['crystals.csv', 'crystals.json', 'labels.tif', 'depth_nm.tif', 'labels.png', 'profiles.csv', 'profile.png', 'profile_fits.json', 'profile_fits.csv', 'slabs.csv', 'slabs_per_crystal.csv', 'analysis_summary.json']) {
       await readFile(join(out, f));
     }
     const csv = (await readFile(join(out, 'crystals.csv'), 'utf8')).trim().split('\n');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { segmentCrystals } from '../src/analysis/segment.ts';
-import { findSlabs, slabsCsv, symmetricEigen } from '../src/analysis/slabs.ts';
+import { findSlabs, slabsCsv, slabsPerCrystalCsv, symmetricEigen } from '../src/analysis/slabs.ts';
 import { ballPhantom, overlaps } from '../src/analysis/phantom.ts';
 import { presetConfig } from '../src/sim/config.ts';
 import { planExperiment } from '../src/sim/experiment.ts';
@@ -31,6 +31,9 @@ describe('slabs', () => {
       expect(s.planarity).toBeGreaterThan(0.9);
     }
     expect(slabsCsv(r, 2).split('\n')[0]).toContain('trace_angle_deg');
+    const per = slabsPerCrystalCsv(r, 2).trim().split('\n');
+    expect(per).toHaveLength(2);
+    expect(per[1].split(',')[1]).toBe('2');
   });
 
   it('finds the plane normal of a slab in a volume within 10°', () => {

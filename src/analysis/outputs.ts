@@ -15,7 +15,7 @@ import { type Comparison, comparisonCsv, comparisonHistogramCsv } from './compar
 import { crystalTableCsv, depthOfDistanceNm } from './crystals.ts';
 import type { ProfileFits } from './diffusion.ts';
 import { profilesCsv } from './profiles.ts';
-import { slabsCsv } from './slabs.ts';
+import { slabsCsv, slabsPerCrystalCsv } from './slabs.ts';
 
 const f6 = (v: number) => (Number.isFinite(v) ? String(+v.toPrecision(6)) : '');
 
@@ -52,6 +52,7 @@ export async function writeAnalysisOutputs(r: AnalysisResult, outDir: string): P
   await writeFileAtomic(p('profile_fits.csv'), fitsCsv(r));
   if (r.slabs) {
     await writeFileAtomic(p('slabs.csv'), slabsCsv(r.slabs, nd));
+    await writeFileAtomic(p('slabs_per_crystal.csv'), slabsPerCrystalCsv(r.slabs, nd));
     await writeJson(p('slabs.json'), { threshold: r.slabs.threshold, slabs: r.slabs.slabs, perCrystal: r.slabs.perCrystal });
   }
   await writeJson(p('analysis_summary.json'), {

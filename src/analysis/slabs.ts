@@ -185,3 +185,12 @@ export function slabsCsv(r: SlabResult, nd: number): string {
   for (const s of r.slabs) lines.push([s.id, s.crystal, s.voxels, f(s.meanState), f(s.thicknessNm), f(s.lengthNm), f(s.planarity), f(s.angleDeg), f(s.azimuthDeg), ...s.normal.map(f)].join(','));
   return lines.join('\n') + '\n';
 }
+
+/** One row per crystal: slab count, fraction of its voxels in slabs, mean thickness, orientation of its > threshold voxels. */
+export function slabsPerCrystalCsv(r: SlabResult, nd: number): string {
+  const f = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? String(+v.toPrecision(6)) : '');
+  const axes = ['x', 'y', 'z'].slice(0, nd);
+  const lines = [['crystal', 'slabs', 'slab_fraction', 'mean_thickness_nm', nd === 2 ? 'above_trace_angle_deg' : 'above_normal_polar_deg', 'above_planarity', ...axes.map((a) => `above_normal_${a}`)].join(',')];
+  for (const c of r.perCrystal) lines.push([c.crystal, c.count, f(c.fraction), f(c.meanThicknessNm), f(c.orientation?.angleDeg), f(c.orientation?.planarity), ...axes.map((_, a) => f(c.orientation?.normal[a]))].join(','));
+  return lines.join('\n') + '\n';
+}
