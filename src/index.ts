@@ -41,6 +41,11 @@ export type { SirtOptions, SirtResult, FbpOptions, FbpResult, FbpFilter, AlignOp
 export { simulate, simulateInMemory, listPresets, presetConfig } from './sim/index.ts';
 export type { SimManifest } from './sim/index.ts';
 
+// Analysis of oxidation-state maps and volumes
+export { analyseStateMap, segmentCrystals, distanceTransform, crystalTable, surfaceProfiles, fitDiffusion, fitCoreShell, fitProfileModels, diffusionFraction, findSlabs, compareSamples, ballPhantom, lcfStack } from './analysis/index.ts';
+export { writeAnalysisOutputs, writeComparisonOutputs } from './analysis/outputs.ts';
+export type { AnalysisInput, AnalysisOptions, AnalysisResult, Segmentation, CrystalRow, SurfaceProfiles, ProfileFits, DiffusionGeometry, SlabResult, Comparison, LcfResult } from './analysis/index.ts';
+
 // Pipelines
 export { runPipeline2d, DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './pipeline/pipeline2d.ts';
 export type { Pipeline2dOptions, Pipeline2dResult } from './pipeline/pipeline2d.ts';
