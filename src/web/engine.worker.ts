@@ -1,0 +1,130 @@
+/**
+ * The page's Worker: opens dropped files (h5wasm + WORKERFS), runs the 2D chain through the
+ * library (series.ts), and reads finished results. One GPU device for the Worker's life
+ * (the library's shared context), so runs after the first start at once.
+ */
+import { PtyxanesError } from '../core/errors.ts';
+import type { FrameSource } from '../core/frames.ts';
+import { sharedGpuContext } from '../gpu/backend.ts';
+import { adapterLabel } from '../gpu/context.ts';
+import { entryInfos, entryNames, openEntry, type CxiFrameSource, type CxiReadOptions } from '../io/cxi-read.ts';
+import type { FromWorker, ToWorker } from './protocol.ts';
+import { fitView, isResultsFile, readResultsFit } from './worker/results.ts';
+import { mountFile, openMounted } from './worker/h5-browser.ts';
+import { runSeries } from './worker/series.ts';
+
+const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
+
+let sources: CxiFrameSource[] = [];
+let running: AbortController | null = null;
+/** The last fit: its stack and maps answer pixel clicks. */
+let lastFit: import('./protocol.ts').FitView | null = null;
+
+async function probeGpu(): Promise<void> {
+  try {
+    const ctx = await sharedGpuContext();
+    ctx.device.lost.then((l) => post({ type: 'error', message: `GPU device lost (${l.reason}): ${l.message}. Reload the page to get a new one; the CPU path still works.` }));
+    post({ type: 'gpu', available: true, adapter: adapterLabel(ctx.info), isSoftware: ctx.info.isSoftware });
+  } catch (e) {
+    post({ type: 'gpu', available: false, reason: (e as Error).message });
+  }
+}
+
+async function open(file: File, read: CxiReadOptions): Promise<void> {
+  for (const s of sources) s.close();
+  sources = [];
+  const path = await mountFile(file);
+  const f = await openMounted(path);
+  try {
+    if (isResultsFile(f)) {
+      lastFit = readResultsFit(f, file.name);
+      post({ type: 'fit', fit: lastFit });
+      return;
+    }
+    const infos = entryInfos(f, file.name, read);
+    sources = entryNames(f).map((e) => openEntry(f, path, e, read, openMounted));
+    const first = sources[0];
+    post({
+      type: 'loaded',
+      file: file.name,
+      bytes: file.size,
+      entries: infos.map((i) => ({ name: i.name, energyEv: i.energyEv, nFrames: i.nFrames, height: i.height, width: i.width })),
+      positionsM: first.geometry.positionsM,
+      validMask: first.validMask,
+      geometry: { distanceM: first.geometry.detectorDistanceM, pixelM: first.geometry.detectorPixelM },
+    });
+    await pattern(first.info.name, 0);
+  } finally {
+    f.close();
+  }
+}
+
+async function pattern(entry: string, index: number): Promise<void> {
+  const s = sources.find((x) => x.info.name === entry);
+  if (!s) throw new PtyxanesError('entry not loaded', { field: entry });
+  const i = Math.max(0, Math.min(s.nFrames - 1, index));
+  const data = await s.readFrames(i, 1);
+  post({ type: 'pattern', entry, index: i, data, height: s.height, width: s.width }, [data.buffer]);
+}
+
+async function run(settings: import('./protocol.ts').RunSettings): Promise<void> {
+  if (!sources.length) throw new PtyxanesError('load a CXI file first');
+  running = new AbortController();
+  const t0 = performance.now();
+  try {
+    const out = await runSeries(sources as FrameSource[], settings, {
+      signal: running.signal,
+      onProgress: (ev) => post({ type: 'progress', stage: ev.stage, done: ev.done, total: ev.total, message: ev.message, values: ev.values }),
+      onEnergy: (r, index, total) => {
+        const [K, n, m] = r.probe.shape.length === 3 ? r.probe.shape : [1, r.probe.shape[0], r.probe.shape[1]];
+        // First (strongest) mode's amplitude.
+        const probe = new Float32Array(n * m);
+        for (let k = 0; k < n * m; k++) probe[k] = Math.hypot(r.probe.data[2 * k], r.probe.data[2 * k + 1]);
+        void K;
+        const modulus = Float32Array.from(r.modulus.data);
+        const phase = Float32Array.from(r.phase.data);
+        post(
+          { type: 'energy', index, total, energyEv: r.energyEv, modulus, phase, shape: [r.object.shape[0], r.object.shape[1]], probe, probeShape: [n, m], errors: r.errors, seconds: r.timings.totalS, backend: r.timings.backend },
+          [modulus.buffer, phase.buffer, probe.buffer],
+        );
+      },
+    });
+    lastFit = fitView(out.xanes, out.stack, out.grid.pixelSizeM, out.backend);
+    post({ type: 'fit', fit: lastFit });
+    post({ type: 'done', seconds: (performance.now() - t0) / 1000 });
+  } finally {
+    running = null;
+  }
+}
+
+function spectrum(row: number, col: number): void {
+  const f = lastFit;
+  if (!f) return;
+  const [h, w] = f.shape;
+  if (row < 0 || col < 0 || row >= h || col >= w) return;
+  const p = row * w + col;
+  const values = f.stack ? f.energiesEv.map((_, e) => f.stack![e * h * w + p]) : [];
+  post({ type: 'spectrum', row, col, energiesEv: f.energiesEv, values, state: f.state[p], std: f.stateStd[p], edgeEv: f.edgeEv[p], edgeStdEv: f.edgeStdEv[p] });
+}
+
+self.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const m = ev.data;
+  const fail = (e: unknown) => {
+    const err = e as Error;
+    if (err?.name === 'AbortError') post({ type: 'cancelled' });
+    else post({ type: 'error', message: err?.message ?? String(e) });
+  };
+  try {
+    if (m.type === 'open') open(m.file, m.read).catch(fail);
+    else if (m.type === 'pattern') pattern(m.entry, m.index).catch(fail);
+    else if (m.type === 'run') {
+      if (running) post({ type: 'error', message: 'a run is already going: cancel it first' });
+      else run(m.settings).catch(fail);
+    } else if (m.type === 'cancel') running?.abort();
+    else if (m.type === 'spectrum') spectrum(m.row, m.col);
+  } catch (e) {
+    fail(e);
+  }
+};
+
+void probeGpu();

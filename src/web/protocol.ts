@@ -1,0 +1,63 @@
+/**
+ * Messages between the page (main.ts) and its one Worker (engine.worker.ts), which owns
+ * h5wasm, the GPU device and every computation, so the page never freezes.
+ */
+import type { CxiReadOptions } from '../io/cxi-read.ts';
+import type { Backend } from '../gpu/backend.ts';
+import type { EpieMode } from '../ptycho/types.ts';
+
+export interface EntrySummary {
+  name: string;
+  energyEv: number;
+  nFrames: number;
+  height: number;
+  width: number;
+}
+
+export interface RunSettings {
+  iterations: number;
+  warmIterations: number;
+  alpha: number;
+  beta: number;
+  probeModes: number;
+  mode: EpieMode;
+  backend: Backend;
+  probeInit: 'zone-plate' | 'mean-pattern';
+}
+
+export type ToWorker =
+  | { type: 'open'; file: File; read: CxiReadOptions }
+  | { type: 'pattern'; entry: string; index: number }
+  | { type: 'run'; settings: RunSettings }
+  | { type: 'cancel' }
+  | { type: 'spectrum'; row: number; col: number };
+
+/** A finished fit (live run or a results.h5). */
+export interface FitView {
+  shape: [number, number];
+  state: Float32Array;
+  stateStd: Float32Array;
+  edgeEv: Float32Array;
+  edgeStdEv: Float32Array;
+  energiesEv: number[];
+  pixelSizeM: number;
+  /** Registered −ln|O| stack [nE, h, w] (absent in a results.h5 without it). */
+  stack?: Float32Array;
+  summary: Record<string, unknown>;
+  /** NiO / LiNiO2 reference states of the calibration, for the histogram's lines. */
+  refLines: { x: number; label: string }[];
+  backend: string;
+  source: 'run' | 'results.h5';
+}
+
+export type FromWorker =
+  | { type: 'gpu'; available: boolean; adapter?: string; isSoftware?: boolean; reason?: string }
+  | { type: 'loaded'; file: string; bytes: number; entries: EntrySummary[]; positionsM: Float64Array; validMask: Uint8Array; geometry: { distanceM: number; pixelM: [number, number] } }
+  | { type: 'pattern'; entry: string; index: number; data: Float32Array; height: number; width: number }
+  | { type: 'progress'; stage: string; done: number; total: number; message?: string; values?: Record<string, number> }
+  | { type: 'energy'; index: number; total: number; energyEv: number; modulus: Float32Array; phase: Float32Array; shape: [number, number]; probe: Float32Array; probeShape: [number, number]; errors: number[]; seconds: number; backend: string }
+  | { type: 'fit'; fit: FitView }
+  | { type: 'spectrum'; row: number; col: number; energiesEv: number[]; values: number[]; state: number; std: number; edgeEv: number; edgeStdEv: number }
+  | { type: 'done'; seconds: number }
+  | { type: 'cancelled' }
+  | { type: 'error'; message: string };
