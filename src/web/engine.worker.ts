@@ -11,7 +11,7 @@ import { entryInfos, entryNames, openEntry, type CxiFrameSource, type CxiReadOpt
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { fitView, isResultsFile, readResultsFit } from './worker/results.ts';
 import { mountFile, openMounted } from './worker/h5-browser.ts';
-import { runSeries } from './worker/series.ts';
+import { MIN_FIT_ENERGIES, runSeries } from './worker/series.ts';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
@@ -67,12 +67,14 @@ async function pattern(entry: string, index: number): Promise<void> {
   post({ type: 'pattern', entry, index: i, data, height: s.height, width: s.width }, [data.buffer]);
 }
 
-async function run(settings: import('./protocol.ts').RunSettings): Promise<void> {
+async function run(settings: import('./protocol.ts').RunSettings, names: string[]): Promise<void> {
   if (!sources.length) throw new PtyxanesError('load a CXI file first');
+  const chosen = sources.filter((s) => names.includes(s.info.name));
+  if (!chosen.length) throw new PtyxanesError('no energies chosen', { expected: 'at least one entry ticked' });
   running = new AbortController();
   const t0 = performance.now();
   try {
-    const out = await runSeries(sources as FrameSource[], settings, {
+    const out = await runSeries(chosen as FrameSource[], settings, {
       signal: running.signal,
       onProgress: (ev) => post({ type: 'progress', stage: ev.stage, done: ev.done, total: ev.total, message: ev.message, values: ev.values }),
       onEnergy: (r, index, total) => {
@@ -89,9 +91,14 @@ async function run(settings: import('./protocol.ts').RunSettings): Promise<void>
         );
       },
     });
-    lastFit = fitView(out.xanes, out.stack, out.grid.pixelSizeM, out.backend);
-    post({ type: 'fit', fit: lastFit });
-    post({ type: 'done', seconds: (performance.now() - t0) / 1000 });
+    const seconds = (performance.now() - t0) / 1000;
+    if (out.fit) {
+      lastFit = fitView(out.fit.xanes, out.fit.stack, out.fit.grid.pixelSizeM, out.backend);
+      post({ type: 'fit', fit: lastFit });
+      post({ type: 'done', seconds, fitted: true });
+    } else {
+      post({ type: 'done', seconds, fitted: false, note: `reconstructed ${chosen.length} energies; registration and the XANES fit need at least ${MIN_FIT_ENERGIES} (12 across the edge)` });
+    }
   } finally {
     running = null;
   }
@@ -119,7 +126,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     else if (m.type === 'pattern') pattern(m.entry, m.index).catch(fail);
     else if (m.type === 'run') {
       if (running) post({ type: 'error', message: 'a run is already going: cancel it first' });
-      else run(m.settings).catch(fail);
+      else run(m.settings, m.entries).catch(fail);
     } else if (m.type === 'cancel') running?.abort();
     else if (m.type === 'spectrum') spectrum(m.row, m.col);
   } catch (e) {

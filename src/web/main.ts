@@ -100,9 +100,10 @@ function showLoaded(m: Extract<FromWorker, { type: 'loaded' }>): void {
   body.replaceChildren(
     ...entries.map((e) => {
       const tr = document.createElement('tr');
-      tr.innerHTML = `<td>${e.name}</td><td>${e.energyEv.toFixed(2)}</td><td>${e.nFrames}</td><td>${e.height}×${e.width}</td>`;
+      tr.innerHTML = `<td><input type="checkbox" checked data-entry="${e.name}" /></td><td>${e.name}</td><td>${e.energyEv.toFixed(2)}</td><td>${e.nFrames}</td><td>${e.height}×${e.width}</td>`;
       tr.style.cursor = 'pointer';
-      tr.addEventListener('click', () => {
+      tr.addEventListener('click', (ev) => {
+        if ((ev.target as HTMLElement).tagName === 'INPUT') return;
         currentEntry = e.name;
         send({ type: 'pattern', entry: e.name, index: Number($<HTMLInputElement>('frame').value) });
       });
@@ -114,16 +115,27 @@ function showLoaded(m: Extract<FromWorker, { type: 'loaded' }>): void {
   frame.max = String(e0.nFrames - 1);
   frame.value = '0';
   currentEntry = m.entries[0].name;
-  $<HTMLButtonElement>('start').disabled = entries.length < 4;
-  $('run-status').textContent = entries.length < 4 ? 'a XANES fit needs at least 4 energies (pre-edge, edge, post-edge)' : '';
+  $<HTMLButtonElement>('start').disabled = false;
+  $('run-status').textContent = '';
+  listEnergies(entries);
+  document.body.dataset.loaded = 'yes';
+}
+
+function listEnergies(list: EntrySummary[]): void {
   $('energy-progress').replaceChildren(
-    ...entries.map((e) => {
+    ...list.map((e) => {
       const li = document.createElement('li');
       li.textContent = `${e.energyEv.toFixed(1)} eV`;
       return li;
     }),
   );
-  document.body.dataset.loaded = 'yes';
+}
+
+/** The ticked entries (untick some to try settings on a few energies first). */
+function chosenEntries(): string[] {
+  return Array.from(document.querySelectorAll<HTMLInputElement>('#entries tbody input[data-entry]'))
+    .filter((c) => c.checked)
+    .map((c) => c.dataset.entry!);
 }
 
 function settings(): RunSettings {
@@ -189,6 +201,7 @@ function energyDone(m: Extract<FromWorker, { type: 'energy' }>): void {
   const li = $('energy-progress').children[m.index] as HTMLElement | undefined;
   if (li) {
     li.className = 'done';
+    li.dataset.error = String(m.errors[m.errors.length - 1]);
     li.textContent = `${m.energyEv.toFixed(1)} eV: ${m.seconds.toFixed(1)} s, error ${m.errors[m.errors.length - 1]?.toExponential(2)} (${m.backend})`;
   }
 }
@@ -217,7 +230,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       return fitSection.showSpectrum(m);
     case 'done':
       setRunning(false);
-      $('run-status').textContent = `done in ${m.seconds.toFixed(1)} s`;
+      $('run-status').textContent = `done in ${m.seconds.toFixed(1)} s${m.note ? `: ${m.note}` : ''}`;
       $<HTMLProgressElement>('progress').value = 1;
       return;
     case 'cancelled':
@@ -237,8 +250,15 @@ $('start').addEventListener('click', () => {
   errorCurves.length = 0;
   runStart = performance.now();
   setRunning(true);
-  send({ type: 'run', settings: settings() });
+  const chosen = chosenEntries();
+  // One line per chosen energy, in the order they run (by energy, as the worker sorts them).
+  listEnergies(entries.filter((e) => chosen.includes(e.name)));
+  send({ type: 'run', settings: settings(), entries: chosen });
 });
 $('cancel').addEventListener('click', () => send({ type: 'cancel' }));
 setupLoad();
+$<HTMLInputElement>('all-entries').addEventListener('change', (e) => {
+  const on = (e.target as HTMLInputElement).checked;
+  for (const c of Array.from(document.querySelectorAll<HTMLInputElement>('#entries tbody input[data-entry]'))) c.checked = on;
+});
 if (!('gpu' in navigator)) gpuStatus({ type: 'gpu', available: false, reason: 'this browser has no navigator.gpu' });

@@ -28,7 +28,8 @@ export interface RunSettings {
 export type ToWorker =
   | { type: 'open'; file: File; read: CxiReadOptions }
   | { type: 'pattern'; entry: string; index: number }
-  | { type: 'run'; settings: RunSettings }
+  /** `entries`: the CXI entries to reconstruct (all, or a subset to try settings on). */
+  | { type: 'run'; settings: RunSettings; entries: string[] }
   | { type: 'cancel' }
   | { type: 'spectrum'; row: number; col: number };
 
@@ -58,6 +59,7 @@ export type FromWorker =
   | { type: 'energy'; index: number; total: number; energyEv: number; modulus: Float32Array; phase: Float32Array; shape: [number, number]; probe: Float32Array; probeShape: [number, number]; errors: number[]; seconds: number; backend: string }
   | { type: 'fit'; fit: FitView }
   | { type: 'spectrum'; row: number; col: number; energiesEv: number[]; values: number[]; state: number; std: number; edgeEv: number; edgeStdEv: number }
-  | { type: 'done'; seconds: number }
+  /** `fitted`: false when too few energies were chosen for registration and the XANES fit. */
+  | { type: 'done'; seconds: number; fitted: boolean; note?: string }
   | { type: 'cancelled' }
   | { type: 'error'; message: string };

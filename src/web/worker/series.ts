@@ -37,13 +37,15 @@ export interface SeriesCallbacks extends RunControl {
 }
 
 export interface SeriesOutcome {
-  stack: RealArray;
-  grid: GridInfo;
-  xanes: XanesResult;
+  /** Absent when fewer than MIN_FIT_ENERGIES energies were reconstructed. */
+  fit?: { stack: RealArray; grid: GridInfo; xanes: XanesResult };
   backend: string;
 }
 
-/** Reconstructs `sources` (sorted by energy here), registers the −ln|O| stack and fits it. */
+/** The XANES fit's own minimum (xanes/grid.ts: normalisation + three Gaussians); fewer energies are reconstructed only. */
+export const MIN_FIT_ENERGIES = 7;
+
+/** Reconstructs `sources` (sorted by energy here), then registers the −ln|O| stack and fits it when there are enough energies. */
 export async function runSeries(sources: FrameSource[], s: RunSettings, cb: SeriesCallbacks): Promise<SeriesOutcome> {
   const sorted = [...sources].sort((a, b) => a.geometry.energyEv - b.geometry.energyEv);
   const resolved = await resolveBackend(s.backend);
@@ -57,7 +59,8 @@ export async function runSeries(sources: FrameSource[], s: RunSettings, cb: Seri
   for (const [i, source] of sorted.entries()) {
     throwIfAborted(cb.signal);
     const r = await reconstructEnergy(source, prev, i, sorted.length, {
-      epie: { iterations: s.iterations, alpha: s.alpha, beta: s.beta, probeModes: s.probeModes, mode: s.mode, backend: b },
+      // threads: 1 — the library's CPU thread pool is Node's worker_threads; here this Worker is the thread.
+      epie: { iterations: s.iterations, alpha: s.alpha, beta: s.beta, probeModes: s.probeModes, mode: s.mode, backend: b, threads: 1 },
       warmStart: true,
       warmIterations: s.warmIterations,
       probeModel,
@@ -72,6 +75,7 @@ export async function runSeries(sources: FrameSource[], s: RunSettings, cb: Seri
     cb.onEnergy?.(r, i, sorted.length);
   }
   throwIfAborted(cb.signal);
+  if (sorted.length < MIN_FIT_ENERGIES) return { backend: backendLabel };
   const { stack, grid } = await registeredStack(
     images,
     pixels,
@@ -84,5 +88,5 @@ export async function runSeries(sources: FrameSource[], s: RunSettings, cb: Seri
   await loadReferenceSetAsync();
   cb.onProgress?.({ stage: 'xanes', done: 0, total: 1, message: `${stack.shape[1]}×${stack.shape[2]} pixels × ${stack.shape[0]} energies` });
   const xanes = await fitXanes(stack, grid.energiesEv, { backend: b, edgeModel: 'shared', onProgress: cb.onProgress, signal: cb.signal });
-  return { stack, grid, xanes, backend: backendLabel };
+  return { fit: { stack, grid, xanes }, backend: backendLabel };
 }

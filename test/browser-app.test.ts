@@ -1,0 +1,214 @@
+/**
+ * The browser app (src/web) in real headless Chromium (SwiftShader WebGPU), driven by
+ * playwright-core: the built page served from 127.0.0.1, a tiny simulated CXI scan dropped
+ * on it, reconstructed and fitted in the page's Worker; the map and histogram must render
+ * and the mean oxidation state must equal the Node pipeline's on the same file. Then the
+ * Node run's results.h5 is opened in the viewer. Screenshots go to out/browser-app/
+ * (gitignored) as artefacts. Skips without Chromium unless REQUIRE_GPU=1 (CI installs it).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPipeline2d, type Pipeline2dResult } from '../src/pipeline/pipeline2d.ts';
+import { simulate } from '../src/sim/index.ts';
+import type { SimConfig } from '../src/sim/config.ts';
+import { requireGpu } from './helpers/gpu.ts';
+
+// The real binary: Debian's /usr/bin/chromium wrapper adds flags that break the second adapter.
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
+const haveChromium = existsSync(chromiumPath);
+const OUT = resolve('out/browser-app');
+/**
+ * The whole chain runs on the page's CPU path (a few seconds); SwiftShader's WebGPU takes
+ * ~2.5 s per ePIE iteration even at 32² (barrier-heavy FFTs on a CPU rasteriser), so the
+ * GPU path is checked on two energies. 20/10 iterations: fewer leave the tiny scan's fit
+ * unstable (means from 1.2 to 2.1 at 1–4 iterations).
+ */
+const ITERATIONS = 20;
+const WARM_ITERATIONS = 10;
+const GPU_ITERATIONS = 6;
+const GPU_WARM_ITERATIONS = 3;
+
+/**
+ * The smallest scan the XANES fit accepts: all 17 energies of 2d-small (the fit needs ≥ 12
+ * in its window and 2 pre-/post-edge), 32² patterns (2.5 m: 156 nm pixels, under the zone
+ * plate's 200 nm outer zone), 7×6 positions over three crystals.
+ */
+async function tinyConfig(): Promise<SimConfig> {
+  const cfg = JSON.parse(await readFile('samples/2d-small.json', 'utf8')) as SimConfig & Record<string, any>;
+  cfg.name = 'browser-tiny';
+  cfg.detector.crop = 32;
+  cfg.detector.distanceM = 2.5;
+  cfg.scan.grid = [7, 6];
+  cfg.scan.stepM = [4e-7, 4e-7];
+  cfg.sample.extentM = [3e-6, 3e-6];
+  cfg.sample.crystals = 3;
+  cfg.sample.sizeRangeM = [1e-6, 1.6e-6];
+  return cfg;
+}
+
+describe.runIf(haveChromium || requireGpu)('browser app (Chromium + WebGPU)', () => {
+  let server: import('vite').PreviewServer | undefined;
+  let browser: import('playwright-core').Browser | undefined;
+  let url = '';
+  let cxi = '';
+  let node: Pipeline2dResult;
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`REQUIRE_GPU=1 but no Chromium at ${chromiumPath} (WITH_CHROMIUM=1 bash scripts/setup-system.sh)`);
+    await rm(OUT, { recursive: true, force: true });
+    await mkdir(OUT, { recursive: true });
+    await simulate(await tinyConfig(), { outDir: join(OUT, 'sample') });
+    cxi = join(OUT, 'sample', 'data.cxi');
+    // The Node pipeline on the same file with the same settings as the page's form.
+    node = await runPipeline2d({ input: cxi, outDir: join(OUT, 'run'), backend: 'cpu', epie: { iterations: ITERATIONS }, warmIterations: WARM_ITERATIONS });
+    const { build, preview } = await import('vite');
+    const site = join(OUT, 'site');
+    await build({ configFile: resolve('src/web/vite.config.ts'), logLevel: 'silent', build: { outDir: site, emptyOutDir: true } });
+    server = await preview({ configFile: resolve('src/web/vite.config.ts'), logLevel: 'silent', build: { outDir: site }, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false } });
+    const addr = server.httpServer.address() as { port: number };
+    url = `http://127.0.0.1:${addr.port}/`;
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      // All of these: with fewer, the second adapter fails and canvas screenshots come out white.
+      args: [
+        '--no-sandbox',
+        '--enable-unsafe-webgpu',
+        '--enable-features=Vulkan',
+        '--use-vulkan=swiftshader',
+        '--use-angle=swiftshader',
+        '--use-webgpu-adapter=swiftshader',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('reconstructs and fits a dropped CXI scan to the Node pipeline’s mean state', async () => {
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    const logs: string[] = [];
+    page.on('console', (m) => logs.push(m.text()));
+    page.on('pageerror', (e) => logs.push(String(e)));
+    await page.goto(url);
+    await page.waitForSelector('#gpu-status[data-gpu]');
+
+    await page.locator('#drop').drop({ files: cxi });
+    await page.waitForSelector('body[data-loaded=yes]', { timeout: 60_000 });
+    expect(await page.locator('#entries tbody tr').count()).toBe(17);
+    expect(await page.locator('#file-info').textContent()).toMatch(/17 energies.*42 patterns of 32×32/);
+    await page.screenshot({ path: join(OUT, 'loaded.png'), fullPage: true });
+
+    await page.fill('#iterations', String(ITERATIONS));
+    await page.fill('#warm-iterations', String(WARM_ITERATIONS));
+    await page.selectOption('#backend', 'cpu');
+    await page.click('#start');
+    await page.waitForFunction(() => document.body.dataset.fit === 'ready' || !document.getElementById('error')!.hidden, undefined, { timeout: 240_000 });
+    expect(await page.locator('#error').textContent(), logs.join('\n')).toBe('');
+    await page.waitForSelector('body[data-running=no]');
+
+    const mean = Number(await page.locator('#fit-summary').getAttribute('data-mean'));
+    const fitted = Number(await page.locator('#fit-summary').getAttribute('data-fitted'));
+    expect(fitted).toBeGreaterThan(20);
+    expect(Math.abs(mean - node.xanes.oxidationMean), `page ${mean}, node ${node.xanes.oxidationMean}`).toBeLessThan(0.05);
+    // Every energy finished on the asked backend.
+    expect(await page.locator('#energy-progress li.done').count()).toBe(17);
+    expect(await page.locator('#energy-progress').textContent()).toContain('(cpu)');
+
+    // The map is coloured (not blank) and the histogram has bars.
+    const drawn = await page.evaluate(() => {
+      const count = (id: string, pred: (r: number, g: number, b: number) => boolean) => {
+        const c = document.getElementById(id) as HTMLCanvasElement;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (pred(d[i], d[i + 1], d[i + 2])) n++;
+        return { n, w: c.width, h: c.height };
+      };
+      return {
+        map: count('map', (r, g, b) => r + g + b > 0 && !(r === g && g === b)),
+        bars: count('histogram', (r, g, b) => r === 70 && g === 110 && b === 170),
+        refLines: count('histogram', (r, g, b) => r === 190 && g === 30 && b === 30),
+      };
+    });
+    expect(drawn.map.n).toBeGreaterThanOrEqual(fitted);
+    expect(drawn.bars.n).toBeGreaterThan(100);
+    expect(drawn.refLines.n).toBeGreaterThan(20);
+
+    // A pixel's spectrum: click the map's centre.
+    await page.locator('#map').click();
+    await page.waitForFunction(() => /state/.test(document.getElementById('pixel-info')!.textContent ?? ''));
+    await page.screenshot({ path: join(OUT, 'fitted.png'), fullPage: true });
+  }, 300_000);
+
+  it('reconstructs on the GPU (WebGPU in the page’s Worker) as the library does on the CPU', async () => {
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(url);
+    await page.waitForSelector('#gpu-status[data-gpu]');
+    expect(await page.locator('#gpu-status').getAttribute('data-gpu'), (await page.locator('#gpu-status').textContent()) ?? '').toBe('yes');
+    await page.locator('#file').setInputFiles(cxi);
+    await page.waitForSelector('body[data-loaded=yes]', { timeout: 60_000 });
+    // Two energies only: untick all, tick the first two (a quick look before a full run).
+    await page.locator('#all-entries').uncheck();
+    const boxes = page.locator('#entries tbody input[data-entry]');
+    await boxes.nth(0).check();
+    await boxes.nth(1).check();
+    await page.fill('#iterations', String(GPU_ITERATIONS));
+    await page.fill('#warm-iterations', String(GPU_WARM_ITERATIONS));
+    await page.selectOption('#backend', 'gpu');
+    await page.click('#start');
+    await page.waitForFunction(() => document.body.dataset.running === 'no', undefined, { timeout: 120_000 });
+    expect(await page.locator('#error').textContent()).toBe('');
+    expect(await page.locator('#run-status').textContent()).toMatch(/reconstructed 2 energies/);
+    const done = page.locator('#energy-progress li.done');
+    expect(await done.count()).toBe(2);
+    expect(await page.locator('#energy-progress').textContent()).toContain('(gpu)');
+    const pageErrors = (await done.evaluateAll((lis) => lis.map((li) => Number((li as HTMLElement).dataset.error))));
+    // The same two energies through the library's CPU path in Node, same settings and warm start.
+    const { openCxiEntries } = await import('../src/io/cxi.ts');
+    const { reconstructEnergy, DEFAULT_SERIES_ALPHA } = await import('../src/pipeline/series-core.ts');
+    const { probeModelFor } = await import('../src/pipeline/probe-model.ts');
+    const sources = (await openCxiEntries(cxi)).sort((a, b) => a.geometry.energyEv - b.geometry.energyEv).slice(0, 2);
+    const nodeErrors: number[] = [];
+    let prev: Parameters<typeof reconstructEnergy>[1] = null;
+    for (const [i, src] of sources.entries()) {
+      const r = await reconstructEnergy(src, prev, i, 2, { epie: { iterations: GPU_ITERATIONS, alpha: DEFAULT_SERIES_ALPHA, backend: 'cpu' }, warmStart: true, warmIterations: GPU_WARM_ITERATIONS, probeModel: probeModelFor('zone-plate') });
+      nodeErrors.push(r.errors[r.errors.length - 1]);
+      prev = { object: r.object, probe: r.probe, pixelSizeM: r.pixelSizeM, originM: r.originM };
+      src.close();
+    }
+    for (let i = 0; i < 2; i++) expect(Math.abs(pageErrors[i] / nodeErrors[i] - 1), `energy ${i}: page (gpu) ${pageErrors[i]}, node (cpu) ${nodeErrors[i]}`).toBeLessThan(0.05);
+    // Object and probe drawn (not blank).
+    const spread = await page.evaluate(() =>
+      ['obj-amp', 'obj-phase', 'probe'].map((id) => {
+        const c = document.getElementById(id) as HTMLCanvasElement;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        const seen = new Set<number>();
+        for (let i = 0; i < d.length; i += 4) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+        return seen.size;
+      }),
+    );
+    for (const n of spread) expect(n).toBeGreaterThan(20);
+    await page.screenshot({ path: join(OUT, 'gpu-two-energies.png'), fullPage: true });
+  }, 180_000);
+
+  it('opens a finished run’s results.h5', async () => {
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(url);
+    await page.locator('#file').setInputFiles(node.files.resultsH5);
+    await page.waitForSelector('body[data-fit=ready]', { timeout: 60_000 });
+    expect(await page.locator('#error').isHidden()).toBe(true);
+    const mean = Number(await page.locator('#fit-summary').getAttribute('data-mean'));
+    expect(Math.abs(mean - node.xanes.oxidationMean)).toBeLessThan(1e-5);
+    await page.locator('#map').click();
+    await page.waitForFunction(() => /state/.test(document.getElementById('pixel-info')!.textContent ?? ''));
+    await page.screenshot({ path: join(OUT, 'results-viewer.png'), fullPage: true });
+  }, 120_000);
+});
