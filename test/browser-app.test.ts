@@ -7,12 +7,12 @@
  * (gitignored) as artefacts. Skips without Chromium unless REQUIRE_GPU=1 (CI installs it).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline2d, type Pipeline2dResult } from '../src/pipeline/pipeline2d.ts';
 import { simulate } from '../src/sim/index.ts';
-import type { SimConfig } from '../src/sim/config.ts';
+import { demoSampleConfig } from '../src/web/worker/demo-sample.ts';
 import { requireGpu } from './helpers/gpu.ts';
 
 // The real binary: Debian's /usr/bin/chromium wrapper adds flags that break the second adapter.
@@ -27,26 +27,8 @@ const OUT = resolve('out/browser-app');
  */
 const ITERATIONS = 20;
 const WARM_ITERATIONS = 10;
-const GPU_ITERATIONS = 6;
-const GPU_WARM_ITERATIONS = 3;
-
-/**
- * The smallest scan the XANES fit accepts: all 17 energies of 2d-small (the fit needs ≥ 12
- * in its window and 2 pre-/post-edge), 32² patterns (2.5 m: 156 nm pixels, under the zone
- * plate's 200 nm outer zone), 7×6 positions over three crystals.
- */
-async function tinyConfig(): Promise<SimConfig> {
-  const cfg = JSON.parse(await readFile('samples/2d-small.json', 'utf8')) as SimConfig & Record<string, any>;
-  cfg.name = 'browser-tiny';
-  cfg.detector.crop = 32;
-  cfg.detector.distanceM = 2.5;
-  cfg.scan.grid = [7, 6];
-  cfg.scan.stepM = [4e-7, 4e-7];
-  cfg.sample.extentM = [3e-6, 3e-6];
-  cfg.sample.crystals = 3;
-  cfg.sample.sizeRangeM = [1e-6, 1.6e-6];
-  return cfg;
-}
+const GPU_ITERATIONS = 4;
+const GPU_WARM_ITERATIONS = 2;
 
 describe.runIf(haveChromium || requireGpu)('browser app (Chromium + WebGPU)', () => {
   let server: import('vite').PreviewServer | undefined;
@@ -59,7 +41,8 @@ describe.runIf(haveChromium || requireGpu)('browser app (Chromium + WebGPU)', ()
     if (!haveChromium) throw new Error(`REQUIRE_GPU=1 but no Chromium at ${chromiumPath} (WITH_CHROMIUM=1 bash scripts/setup-system.sh)`);
     await rm(OUT, { recursive: true, force: true });
     await mkdir(OUT, { recursive: true });
-    await simulate(await tinyConfig(), { outDir: join(OUT, 'sample') });
+    // The page's own demo sample (the smallest the fit accepts), written as a CXI file.
+    await simulate(demoSampleConfig(), { outDir: join(OUT, 'sample') });
     cxi = join(OUT, 'sample', 'data.cxi');
     // The Node pipeline on the same file with the same settings as the page's form.
     node = await runPipeline2d({ input: cxi, outDir: join(OUT, 'run'), backend: 'cpu', epie: { iterations: ITERATIONS }, warmIterations: WARM_ITERATIONS });
@@ -198,6 +181,16 @@ describe.runIf(haveChromium || requireGpu)('browser app (Chromium + WebGPU)', ()
     for (const n of spread) expect(n).toBeGreaterThan(20);
     await page.screenshot({ path: join(OUT, 'gpu-two-energies.png'), fullPage: true });
   }, 180_000);
+
+  it('simulates a sample in the tab', async () => {
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(url);
+    await page.click('#simulate');
+    await page.waitForSelector('body[data-loaded=yes]', { timeout: 60_000 });
+    expect(await page.locator('#error').isHidden()).toBe(true);
+    expect(await page.locator('#entries tbody tr').count()).toBe(17);
+    expect(await page.locator('#file-info').textContent()).toMatch(/simulated sample, seed 1.*42 patterns of 32×32/);
+  }, 120_000);
 
   it('opens a finished run’s results.h5', async () => {
     const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });

@@ -7,7 +7,10 @@ import { PtyxanesError } from '../core/errors.ts';
 import type { FrameSource } from '../core/frames.ts';
 import { sharedGpuContext } from '../gpu/backend.ts';
 import { adapterLabel } from '../gpu/context.ts';
-import { entryInfos, entryNames, openEntry, type CxiFrameSource, type CxiReadOptions } from '../io/cxi-read.ts';
+import { entryInfos, entryNames, openEntry, type CxiReadOptions } from '../io/cxi-read.ts';
+import { simulateInMemory } from '../sim/memory.ts';
+import { loadReferenceSetAsync } from '../xanes/references.ts';
+import { demoSampleConfig } from './worker/demo-sample.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { fitView, isResultsFile, readResultsFit } from './worker/results.ts';
 import { mountFile, openMounted } from './worker/h5-browser.ts';
@@ -15,7 +18,8 @@ import { MIN_FIT_ENERGIES, runSeries } from './worker/series.ts';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
-let sources: CxiFrameSource[] = [];
+/** The loaded energies: CXI entries (read on demand) or a simulated sample in memory. */
+let sources: { name: string; source: FrameSource }[] = [];
 let running: AbortController | null = null;
 /** The last fit: its stack and maps answer pixel clicks. */
 let lastFit: import('./protocol.ts').FitView | null = null;
@@ -31,7 +35,7 @@ async function probeGpu(): Promise<void> {
 }
 
 async function open(file: File, read: CxiReadOptions): Promise<void> {
-  for (const s of sources) s.close();
+  for (const s of sources) s.source.close?.();
   sources = [];
   const path = await mountFile(file);
   const f = await openMounted(path);
@@ -41,26 +45,41 @@ async function open(file: File, read: CxiReadOptions): Promise<void> {
       post({ type: 'fit', fit: lastFit });
       return;
     }
-    const infos = entryInfos(f, file.name, read);
-    sources = entryNames(f).map((e) => openEntry(f, path, e, read, openMounted));
-    const first = sources[0];
-    post({
-      type: 'loaded',
-      file: file.name,
-      bytes: file.size,
-      entries: infos.map((i) => ({ name: i.name, energyEv: i.energyEv, nFrames: i.nFrames, height: i.height, width: i.width })),
-      positionsM: first.geometry.positionsM,
-      validMask: first.validMask,
-      geometry: { distanceM: first.geometry.detectorDistanceM, pixelM: first.geometry.detectorPixelM },
-    });
-    await pattern(first.info.name, 0);
+    entryInfos(f, file.name, read); // checks every entry's metadata, with the field named
+    sources = entryNames(f).map((e) => ({ name: e, source: openEntry(f, path, e, read, openMounted) }));
   } finally {
     f.close();
   }
+  await announce(file.name, file.size);
+}
+
+/** Tells the page what was loaded and shows the first pattern. */
+async function announce(name: string, bytes: number): Promise<void> {
+  const first = sources[0].source;
+  post({
+    type: 'loaded',
+    file: name,
+    bytes,
+    entries: sources.map(({ name, source: s }) => ({ name, energyEv: s.geometry.energyEv, nFrames: s.nFrames, height: s.height, width: s.width })),
+    positionsM: first.geometry.positionsM,
+    validMask: first.validMask,
+    geometry: { distanceM: first.geometry.detectorDistanceM, pixelM: first.geometry.detectorPixelM },
+  });
+  await pattern(sources[0].name, 0);
+}
+
+async function simulateDemo(seed: number): Promise<void> {
+  for (const s of sources) s.source.close?.();
+  sources = [];
+  await loadReferenceSetAsync(); // the simulator's edge model uses the shipped spectra (fetched here)
+  const sim = await simulateInMemory(demoSampleConfig(), { seed, onProgress: (ev) => post({ type: 'progress', stage: 'simulate', done: ev.done, total: ev.total, message: ev.message }) });
+  sources = sim.entries.map((e) => ({ name: `${e.energyEv.toFixed(1)} eV`, source: e.source }));
+  const bytes = sim.entries.reduce((b, e) => b + e.source.frames.byteLength, 0);
+  await announce(`simulated sample, seed ${seed}`, bytes);
 }
 
 async function pattern(entry: string, index: number): Promise<void> {
-  const s = sources.find((x) => x.info.name === entry);
+  const s = sources.find((x) => x.name === entry)?.source;
   if (!s) throw new PtyxanesError('entry not loaded', { field: entry });
   const i = Math.max(0, Math.min(s.nFrames - 1, index));
   const data = await s.readFrames(i, 1);
@@ -69,12 +88,12 @@ async function pattern(entry: string, index: number): Promise<void> {
 
 async function run(settings: import('./protocol.ts').RunSettings, names: string[]): Promise<void> {
   if (!sources.length) throw new PtyxanesError('load a CXI file first');
-  const chosen = sources.filter((s) => names.includes(s.info.name));
+  const chosen = sources.filter((s) => names.includes(s.name)).map((s) => s.source);
   if (!chosen.length) throw new PtyxanesError('no energies chosen', { expected: 'at least one entry ticked' });
   running = new AbortController();
   const t0 = performance.now();
   try {
-    const out = await runSeries(chosen as FrameSource[], settings, {
+    const out = await runSeries(chosen, settings, {
       signal: running.signal,
       onProgress: (ev) => post({ type: 'progress', stage: ev.stage, done: ev.done, total: ev.total, message: ev.message, values: ev.values }),
       onEnergy: (r, index, total) => {
@@ -123,6 +142,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   };
   try {
     if (m.type === 'open') open(m.file, m.read).catch(fail);
+    else if (m.type === 'simulate') simulateDemo(m.seed).catch(fail);
     else if (m.type === 'pattern') pattern(m.entry, m.index).catch(fail);
     else if (m.type === 'run') {
       if (running) post({ type: 'error', message: 'a run is already going: cancel it first' });

@@ -86,15 +86,26 @@ function setupLoad(): void {
     if (f) openFile(f);
   });
   $('reload').addEventListener('click', () => currentFile && openFile(currentFile));
+  let seed = 0;
+  $('simulate').addEventListener('click', () => {
+    currentFile = null;
+    showError(null);
+    $('loaded').hidden = false;
+    $('file-info').textContent = 'Simulating…';
+    send({ type: 'simulate', seed: ++seed });
+  });
   $<HTMLInputElement>('frame').addEventListener('input', (e) => send({ type: 'pattern', entry: currentEntry, index: Number((e.target as HTMLInputElement).value) }));
 }
 
 function showLoaded(m: Extract<FromWorker, { type: 'loaded' }>): void {
+  $('reconstruct').hidden = false;
+  $('fit').hidden = true;
+  $('live').hidden = true;
   entries = [...m.entries].sort((a, b) => a.energyEv - b.energyEv);
   const e0 = entries[0];
   const bad = m.validMask.length - m.validMask.reduce((s, v) => s + v, 0);
   $('file-info').textContent =
-    `${m.file} (${(m.bytes / 2 ** 20).toFixed(1)} MiB): ${entries.length} energies from ${e0.energyEv.toFixed(1)} to ${entries[entries.length - 1].energyEv.toFixed(1)} eV, ` +
+    `${m.file} (${(m.bytes / 2 ** 20).toFixed(1)} MiB${currentFile ? '' : ' in memory'}): ${entries.length} energies from ${e0.energyEv.toFixed(1)} to ${entries[entries.length - 1].energyEv.toFixed(1)} eV, ` +
     `${e0.nFrames} patterns of ${e0.height}×${e0.width} per energy, detector at ${m.geometry.distanceM} m with ${(m.geometry.pixelM[0] * 1e6).toFixed(1)} µm pixels, ${bad} masked pixels.`;
   const body = $('entries').querySelector('tbody')!;
   body.replaceChildren(
@@ -159,6 +170,10 @@ function setRunning(on: boolean): void {
 }
 
 function progress(m: Extract<FromWorker, { type: 'progress' }>): void {
+  if (m.stage === 'simulate') {
+    $('file-info').textContent = `Simulating: ${m.message ?? ''} (${m.done}/${m.total})`;
+    return;
+  }
   $('run-status').textContent = `${m.stage}: ${m.message ?? ''}`;
   if (m.stage !== 'ptycho') return;
   const frac = m.done / Math.max(1, m.total);
@@ -192,7 +207,9 @@ function drawErrors(): void {
 function energyDone(m: Extract<FromWorker, { type: 'energy' }>): void {
   const [h, w] = m.shape;
   drawArray($('obj-amp'), m.modulus, h, w, 'gray');
-  drawPhase($('obj-phase'), m.phase, h, w);
+  const [p0, p1] = drawPhase($('obj-phase'), m.phase, h, w);
+  $('phase-caption').textContent = `object phase, ramp removed (${p0.toFixed(2)} to ${p1.toFixed(2)} rad on the colour wheel)`;
+  $('live').hidden = false;
   drawArray($('probe'), m.probe, m.probeShape[0], m.probeShape[1], 'viridis', [0, Math.max(...m.probe)]);
   const c = errorCurves.find((x) => x.energyEv === m.energyEv);
   if (c) c.errors = m.errors;
@@ -224,7 +241,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       return energyDone(m);
     case 'fit':
       $('run-status').textContent = m.fit.source === 'run' ? 'fit done' : 'results loaded';
-      if (m.fit.source === 'results.h5') $('loaded').hidden = true;
+      if (m.fit.source === 'results.h5') $('loaded').hidden = $('reconstruct').hidden = true;
       return fitSection.show(m.fit);
     case 'spectrum':
       return fitSection.showSpectrum(m);
@@ -249,6 +266,7 @@ $('start').addEventListener('click', () => {
   showError(null);
   errorCurves.length = 0;
   runStart = performance.now();
+  $('live').hidden = false;
   setRunning(true);
   const chosen = chosenEntries();
   // One line per chosen energy, in the order they run (by energy, as the worker sorts them).

@@ -27,6 +27,8 @@ export interface RunSettings {
 
 export type ToWorker =
   | { type: 'open'; file: File; read: CxiReadOptions }
+  /** Simulates the demo sample (demo-sample.ts) in the Worker and loads it. */
+  | { type: 'simulate'; seed: number }
   | { type: 'pattern'; entry: string; index: number }
   /** `entries`: the CXI entries to reconstruct (all, or a subset to try settings on). */
   | { type: 'run'; settings: RunSettings; entries: string[] }

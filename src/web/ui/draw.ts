@@ -34,16 +34,25 @@ export function drawArray(canvas: HTMLCanvasElement, v: Float32Array, h: number,
   return [min, max];
 }
 
-/** Phase (rad) on a cyclic colour wheel, so ±π meet without a seam (as PtyPy's live view). */
-export function drawPhase(canvas: HTMLCanvasElement, phase: Float32Array, h: number, w: number): void {
+/**
+ * Phase (rad) on a cyclic colour wheel, so ±π meet without a seam (as PtyPy's live view).
+ * A weak phase object (1–99 % spread under π/2) is stretched to its own range first, or it
+ * would show as one flat colour; returns the range shown.
+ */
+export function drawPhase(canvas: HTMLCanvasElement, phase: Float32Array, h: number, w: number): [number, number] {
+  let [lo, hi] = percentileRange(phase);
+  if (hi - lo >= Math.PI / 2) [lo, hi] = [-Math.PI, Math.PI];
+  // Stretched ranges use 80 % of the wheel, so the two ends stay distinct colours.
+  const span = hi - lo >= 2 * Math.PI - 1e-6 ? 2 * Math.PI : (hi - lo) / 0.8;
   const out = new Uint8Array(4 * h * w);
   for (let p = 0; p < h * w; p++) {
-    const t = Number.isFinite(phase[p]) ? (phase[p] / (2 * Math.PI) + 1) % 1 : 0;
+    const t = Number.isFinite(phase[p]) ? ((((Math.min(hi, Math.max(lo, phase[p])) - lo) / span) % 1) + 1) % 1 : 0;
     // Hue wheel at constant lightness (three phase-shifted cosines).
     for (let c = 0; c < 3; c++) out[4 * p + c] = Math.round(255 * (0.5 + 0.42 * Math.cos(2 * Math.PI * (t - c / 3))));
     out[4 * p + 3] = 255;
   }
   putRgba(canvas, out, w, h);
+  return [lo, hi];
 }
 
 /** Intensity pattern on a log scale (log10(1 + counts)). */
@@ -125,7 +134,7 @@ export function drawPlot(canvas: HTMLCanvasElement, series: Series[], opts: { xL
   const pad = (y1 - y0) * 0.06;
   y0 -= pad;
   y1 += pad;
-  const L = 56;
+  const L = 64;
   const B = 34;
   const px = (x: number) => L + ((x - x0) / (x1 - x0)) * (W - L - 10);
   const py = (y: number) => H - B - ((y - y0) / (y1 - y0)) * (H - B - 10);
@@ -141,7 +150,7 @@ export function drawPlot(canvas: HTMLCanvasElement, series: Series[], opts: { xL
     const xv = x0 + ((x1 - x0) * k) / 4;
     const yv = y0 + ((y1 - y0) * k) / 4;
     ctx.fillText(Math.abs(xv) >= 1000 ? xv.toFixed(0) : xv.toPrecision(3), px(xv) - 12, H - B + 14);
-    ctx.fillText(opts.logY ? `1e${yv.toFixed(1)}` : yv.toPrecision(3), 4, py(yv) + 4);
+    ctx.fillText(opts.logY ? `1e${yv.toFixed(1)}` : yv.toPrecision(3), 18, py(yv) + 4);
   }
   ctx.fillText(opts.xLabel, W / 2 - 30, H - 4);
   ctx.save();
@@ -175,7 +184,7 @@ export function drawPlot(canvas: HTMLCanvasElement, series: Series[], opts: { xL
       if (s.points) ctx.fillRect(px(s.x[i]) - 2, py(y) - 2, 4, 4);
     }
     ctx.stroke();
-    if (s.label) ctx.fillText(s.label, W - 120, 22 + 13 * si);
+    if (s.label) ctx.fillText(s.label, W - 80, H - B - 8 - 13 * si);
   });
 }
 

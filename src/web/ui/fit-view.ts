@@ -12,10 +12,13 @@ import { drawArray, drawColorbar, drawPicture, drawPlot, percentileRange } from 
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-/** State range shown: at least NiO–LiNiO2 (2–3), widened to the data's 1–99 %. */
+/**
+ * State range shown: NiO–LiNiO2 (2–3) with a margin, widened to the data's 5–95 % (not
+ * further: a few badly fitted edge pixels would wash out the map), within 0–4.
+ */
 function stateRange(v: Float32Array): [number, number] {
-  const [a, b] = percentileRange(v);
-  return [Math.min(1.8, Math.floor(a * 10) / 10), Math.max(3.2, Math.ceil(b * 10) / 10)];
+  const [a, b] = percentileRange(v, 0.05, 0.95);
+  return [Math.max(0, Math.min(1.8, Math.floor(a * 10) / 10)), Math.min(4, Math.max(3.2, Math.ceil(b * 10) / 10))];
 }
 
 function download(name: string, bytes: Uint8Array | string, type: string): void {
@@ -53,6 +56,7 @@ export class FitSection {
 
   show(fit: FitView): void {
     this.fit = fit;
+    $('fit').hidden = false;
     const [h, w] = fit.shape;
     this.range = stateRange(fit.state);
     drawArray($('map'), fit.state, h, w, 'valence', this.range);
