@@ -190,6 +190,16 @@ describe.runIf(haveChromium || requireGpu)('browser app (Chromium + WebGPU)', ()
     expect(await page.locator('#error').isHidden()).toBe(true);
     expect(await page.locator('#entries tbody tr').count()).toBe(17);
     expect(await page.locator('#file-info').textContent()).toMatch(/simulated sample, seed 1.*42 patterns of 32×32/);
+    // Reconstructs from memory (two energies, CPU: seconds).
+    await page.locator('#all-entries').uncheck();
+    await page.locator('#entries tbody input[data-entry]').nth(0).check();
+    await page.locator('#entries tbody input[data-entry]').nth(8).check();
+    await page.fill('#iterations', '5');
+    await page.selectOption('#backend', 'cpu');
+    await page.click('#start');
+    await page.waitForFunction(() => document.body.dataset.running === 'no', undefined, { timeout: 60_000 });
+    expect(await page.locator('#error').textContent()).toBe('');
+    expect(await page.locator('#energy-progress li.done').count()).toBe(2);
   }, 120_000);
 
   it('opens a finished run’s results.h5', async () => {

@@ -82,7 +82,8 @@ async function pattern(entry: string, index: number): Promise<void> {
   const s = sources.find((x) => x.name === entry)?.source;
   if (!s) throw new PtyxanesError('entry not loaded', { field: entry });
   const i = Math.max(0, Math.min(s.nFrames - 1, index));
-  const data = await s.readFrames(i, 1);
+  // A copy: in-memory sources hand out views of their frames, which a transfer would detach.
+  const data = (await s.readFrames(i, 1)).slice();
   post({ type: 'pattern', entry, index: i, data, height: s.height, width: s.width }, [data.buffer]);
 }
 
