@@ -12,7 +12,9 @@ import { simulateInMemory } from '../sim/memory.ts';
 import { loadReferenceSetAsync } from '../xanes/references.ts';
 import { demoSampleConfig } from './worker/demo-sample.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
-import { fitView, isResultsFile, readResultsFit } from './worker/results.ts';
+import { fitView, isResultsFile, readResultsFit, readResultsVolume, resultsRank } from './worker/results.ts';
+import { VolumeRenderer } from './worker/volume-render.ts';
+import { percentileRange } from './ui/range.ts';
 import { mountFile, openMounted } from './worker/h5-browser.ts';
 import { MIN_FIT_ENERGIES, runSeries } from './worker/series.ts';
 
@@ -41,8 +43,11 @@ async function open(file: File, read: CxiReadOptions): Promise<void> {
   const f = await openMounted(path);
   try {
     if (isResultsFile(f)) {
-      lastFit = readResultsFit(f, file.name);
-      post({ type: 'fit', fit: lastFit });
+      if (resultsRank(f) === 3) await showVolume(readResultsVolume(f, file.name));
+      else {
+        lastFit = readResultsFit(f, file.name);
+        post({ type: 'fit', fit: lastFit });
+      }
       return;
     }
     entryInfos(f, file.name, read); // checks every entry's metadata, with the field named
@@ -76,6 +81,23 @@ async function simulateDemo(seed: number): Promise<void> {
   sources = sim.entries.map((e) => ({ name: `${e.energyEv.toFixed(1)} eV`, source: e.source }));
   const bytes = sim.entries.reduce((b, e) => b + e.source.frames.byteLength, 0);
   await announce(`simulated sample, seed ${seed}`, bytes);
+}
+
+let volumeCanvas: OffscreenCanvas | null = null;
+let renderer: VolumeRenderer | null = null;
+
+/** Sends the volume to the page (slices, histogram) and uploads it for rendering. */
+async function showVolume(v: import('./protocol.ts').VolumeView): Promise<void> {
+  post({ type: 'volume', volume: v });
+  try {
+    if (!volumeCanvas) throw new Error('no canvas');
+    renderer ??= new VolumeRenderer(await sharedGpuContext(), volumeCanvas);
+    const [a, b] = percentileRange(v.state, 0.05, 0.95);
+    await renderer.setVolume(v.state, v.shape, [Math.min(1.8, a), Math.max(3.2, b)]);
+    post({ type: 'volume-rendering', ok: true });
+  } catch (e) {
+    post({ type: 'volume-rendering', ok: false, message: `volume rendering needs WebGPU (${(e as Error).message}); the slices work without it` });
+  }
 }
 
 async function pattern(entry: string, index: number): Promise<void> {
@@ -150,6 +172,8 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       else run(m.settings, m.entries).catch(fail);
     } else if (m.type === 'cancel') running?.abort();
     else if (m.type === 'spectrum') spectrum(m.row, m.col);
+    else if (m.type === 'volume-canvas') volumeCanvas = m.canvas;
+    else if (m.type === 'volume-draw') renderer?.draw(m.params);
   } catch (e) {
     fail(e);
   }

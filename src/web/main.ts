@@ -6,6 +6,7 @@ import type { CxiReadOptions } from '../io/cxi-read.ts';
 import type { EntrySummary, FromWorker, RunSettings } from './protocol.ts';
 import { drawArray, drawLogPattern, drawPhase, drawPlot, drawPositions } from './ui/draw.ts';
 import { FitSection } from './ui/fit-view.ts';
+import { VolumeSection } from './ui/volume-view.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module' });
@@ -18,6 +19,12 @@ const errorCurves: { energyEv: number; errors: number[] }[] = [];
 let runStart = 0;
 
 const fitSection = new FitSection((row, col) => send({ type: 'spectrum', row, col }));
+const volumeSection = new VolumeSection((params) => send({ type: 'volume-draw', params }));
+// The volume is rendered by the Worker with its GPU device, into this canvas.
+if ('transferControlToOffscreen' in HTMLCanvasElement.prototype) {
+  const off = $<HTMLCanvasElement>('vol-render').transferControlToOffscreen();
+  worker.postMessage({ type: 'volume-canvas', canvas: off }, [off]);
+}
 
 function showError(msg: string | null): void {
   const el = $('error');
@@ -99,7 +106,7 @@ function setupLoad(): void {
 
 function showLoaded(m: Extract<FromWorker, { type: 'loaded' }>): void {
   $('reconstruct').hidden = false;
-  $('fit').hidden = true;
+  $('fit').hidden = $('volume').hidden = true;
   $('live').hidden = true;
   entries = [...m.entries].sort((a, b) => a.energyEv - b.energyEv);
   const e0 = entries[0];
@@ -242,9 +249,15 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
     case 'fit':
       $('run-status').textContent = m.fit.source === 'run' ? 'fit done' : 'results loaded';
       if (m.fit.source === 'results.h5') $('loaded').hidden = $('reconstruct').hidden = true;
+      $('volume').hidden = true;
       return fitSection.show(m.fit);
     case 'spectrum':
       return fitSection.showSpectrum(m);
+    case 'volume':
+      $('loaded').hidden = $('reconstruct').hidden = $('fit').hidden = true;
+      return volumeSection.show(m.volume);
+    case 'volume-rendering':
+      return volumeSection.renderingReady(m.ok, m.message);
     case 'done':
       setRunning(false);
       $('run-status').textContent = `done in ${m.seconds.toFixed(1)} s${m.note ? `: ${m.note}` : ''}`;

@@ -33,7 +33,10 @@ export type ToWorker =
   /** `entries`: the CXI entries to reconstruct (all, or a subset to try settings on). */
   | { type: 'run'; settings: RunSettings; entries: string[] }
   | { type: 'cancel' }
-  | { type: 'spectrum'; row: number; col: number };
+  | { type: 'spectrum'; row: number; col: number }
+  /** The volume-rendering canvas, handed to the Worker once (it draws with its GPU device). */
+  | { type: 'volume-canvas'; canvas: OffscreenCanvas }
+  | { type: 'volume-draw'; params: import('./worker/volume-render.ts').VolumeViewParams };
 
 /** A finished fit (live run or a results.h5). */
 export interface FitView {
@@ -53,6 +56,16 @@ export interface FitView {
   source: 'run' | 'results.h5';
 }
 
+/** A 3D result: the oxidation-state volume [z, y, x] of a results.h5. */
+export interface VolumeView {
+  shape: [number, number, number];
+  state: Float32Array;
+  stateStd: Float32Array;
+  voxelSizeM: number;
+  summary: Record<string, unknown>;
+  refLines: { x: number; label: string }[];
+}
+
 export type FromWorker =
   | { type: 'gpu'; available: boolean; adapter?: string; isSoftware?: boolean; reason?: string }
   | { type: 'loaded'; file: string; bytes: number; entries: EntrySummary[]; positionsM: Float64Array; validMask: Uint8Array; geometry: { distanceM: number; pixelM: [number, number] } }
@@ -60,6 +73,9 @@ export type FromWorker =
   | { type: 'progress'; stage: string; done: number; total: number; message?: string; values?: Record<string, number> }
   | { type: 'energy'; index: number; total: number; energyEv: number; modulus: Float32Array; phase: Float32Array; shape: [number, number]; probe: Float32Array; probeShape: [number, number]; errors: number[]; seconds: number; backend: string }
   | { type: 'fit'; fit: FitView }
+  | { type: 'volume'; volume: VolumeView }
+  /** Volume rendering: ready after a volume was loaded, or why not (no WebGPU). */
+  | { type: 'volume-rendering'; ok: boolean; message?: string }
   | { type: 'spectrum'; row: number; col: number; energiesEv: number[]; values: number[]; state: number; std: number; edgeEv: number; edgeStdEv: number }
   /** `fitted`: false when too few energies were chosen for registration and the XANES fit. */
   | { type: 'done'; seconds: number; fitted: boolean; note?: string }

@@ -5,18 +5,9 @@
  */
 import { colorize, colorAt, type ColormapName } from '../../io/colormaps.ts';
 import type { Picture } from '../../io/pictures.ts';
+import { percentileRange } from './range.ts';
 
-/** Robust display range: 1st–99th percentile of the finite values. */
-export function percentileRange(v: ArrayLike<number>, lo = 0.01, hi = 0.99): [number, number] {
-  const s: number[] = [];
-  const step = Math.max(1, Math.floor(v.length / 200_000));
-  for (let i = 0; i < v.length; i += step) if (Number.isFinite(v[i])) s.push(v[i]);
-  if (!s.length) return [0, 1];
-  s.sort((a, b) => a - b);
-  const a = s[Math.floor(lo * (s.length - 1))];
-  const b = s[Math.ceil(hi * (s.length - 1))];
-  return a < b ? [a, b] : [a - 0.5, a + 0.5];
-}
+export { percentileRange };
 
 function putRgba(canvas: HTMLCanvasElement, rgba: Uint8Array, w: number, h: number): void {
   canvas.width = w;
@@ -214,4 +205,18 @@ export function drawPositions(canvas: HTMLCanvasElement, positionsM: Float64Arra
   ctx.fillStyle = '#222';
   ctx.font = '11px sans-serif';
   ctx.fillText(`${n} positions, ${((x1 - x0) * 1e6).toFixed(2)} × ${((y1 - y0) * 1e6).toFixed(2)} µm`, 6, H - 6);
+}
+
+/** Saves bytes or text as a file (an object URL and a clicked link). */
+export function download(name: string, bytes: Uint8Array | string, type: string): void {
+  const blob = new Blob([typeof bytes === 'string' ? bytes : (bytes as Uint8Array<ArrayBuffer>)], { type });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  setTimeout(() => {
+    URL.revokeObjectURL(a.href);
+    a.remove();
+  }, 1000);
 }

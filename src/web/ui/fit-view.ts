@@ -8,7 +8,7 @@ import { renderHistogram, renderMapWithColorbar } from '../../io/pictures.ts';
 import { encodeTiff } from '../../io/tiff-encode.ts';
 import { histogram, histogramCsv, type Histogram } from '../../xanes/histogram.ts';
 import type { FitView, FromWorker } from '../protocol.ts';
-import { drawArray, drawColorbar, drawPicture, drawPlot, percentileRange } from './draw.ts';
+import { download, drawArray, drawColorbar, drawPicture, drawPlot, percentileRange } from './draw.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -19,19 +19,6 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 function stateRange(v: Float32Array): [number, number] {
   const [a, b] = percentileRange(v, 0.05, 0.95);
   return [Math.max(0, Math.min(1.8, Math.floor(a * 10) / 10)), Math.min(4, Math.max(3.2, Math.ceil(b * 10) / 10))];
-}
-
-function download(name: string, bytes: Uint8Array | string, type: string): void {
-  const blob = new Blob([typeof bytes === 'string' ? bytes : (bytes as Uint8Array<ArrayBuffer>)], { type });
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  setTimeout(() => {
-    URL.revokeObjectURL(a.href);
-    a.remove();
-  }, 1000);
 }
 
 export class FitSection {

@@ -8,7 +8,7 @@ import { PtyxanesError } from '../../core/errors.ts';
 import { getDataset, getGroup, stringAttr, toNumbers } from '../../io/h5-access.ts';
 import type { Calibration } from '../../xanes/calibration.ts';
 import type { XanesResult } from '../../xanes/fit.ts';
-import type { FitView } from '../protocol.ts';
+import type { FitView, VolumeView } from '../protocol.ts';
 
 /** NiO (2+) and LiNiO2 (3+): the histogram's reference lines (as the CLI's histogram picture). */
 export const REF_LINES = [
@@ -43,11 +43,41 @@ function floats(f: H5File, path: string, file: string): { data: Float32Array; sh
   return { data: Float32Array.from(toNumbers(ds.value)), shape: ds.shape ?? [] };
 }
 
-/** The 2D maps of a results.h5 (3D volumes: not yet; said in the error). */
+function meanOf(v: Float32Array): { mean: number; n: number } {
+  let mean = 0;
+  let n = 0;
+  for (const x of v) if (Number.isFinite(x)) (mean += x), n++;
+  return { mean: n ? mean / n : NaN, n };
+}
+
+/** Rank of the oxidation-state dataset: 2 (map) or 3 (volume [z, y, x]). */
+export function resultsRank(f: H5File): number {
+  return getDataset(f, '/xanes/oxidation_state')?.shape?.length ?? 0;
+}
+
+/** The oxidation-state volume [z, y, x] of a 3D results.h5, with its uncertainty. */
+export function readResultsVolume(f: H5File, file: string): VolumeView {
+  const state = floats(f, '/xanes/oxidation_state', file);
+  if (state.shape.length !== 3) throw new PtyxanesError('not a volume', { file, field: '/xanes/oxidation_state', expected: '[z, y, x]', found: `[${state.shape.join(', ')}]` });
+  const stdDs = getDataset(f, '/xanes/oxidation_state_std');
+  const px = getDataset(f, '/xanes/oxidation_state')!.attrs.pixel_size_m?.value ?? getDataset(f, '/xanes/oxidation_state')!.attrs.voxel_size_m?.value;
+  const { mean, n } = meanOf(state.data);
+  const xg = getGroup(f, '/xanes');
+  return {
+    shape: state.shape as [number, number, number],
+    state: state.data,
+    stateStd: stdDs ? Float32Array.from(toNumbers(stdDs.value)) : new Float32Array(state.data.length).fill(NaN),
+    voxelSizeM: px === undefined ? NaN : Number(toNumbers(px)[0]),
+    summary: { nFitted: n, oxidationMean: mean, edgeModel: xg ? stringAttr(xg, 'edge_model') : undefined },
+    refLines: REF_LINES,
+  };
+}
+
+/** The 2D maps of a results.h5. */
 export function readResultsFit(f: H5File, file: string): FitView {
   const state = floats(f, '/xanes/oxidation_state', file);
   if (state.shape.length !== 2) {
-    throw new PtyxanesError('only 2D results can be shown yet', { file, field: '/xanes/oxidation_state', expected: '[h, w]', found: `[${state.shape.join(', ')}]` });
+    throw new PtyxanesError('not a 2D map', { file, field: '/xanes/oxidation_state', expected: '[h, w]', found: `[${state.shape.join(', ')}]` });
   }
   const [h, w] = state.shape as [number, number];
   const energies = getDataset(f, '/energies_eV');
@@ -63,9 +93,7 @@ export function readResultsFit(f: H5File, file: string): FitView {
   } catch {
     /* an older file without a calibration record */
   }
-  let mean = 0;
-  let n = 0;
-  for (const v of state.data) if (Number.isFinite(v)) (mean += v), n++;
+  const { mean, n } = meanOf(state.data);
   return {
     shape: [h, w],
     state: state.data,
@@ -75,7 +103,7 @@ export function readResultsFit(f: H5File, file: string): FitView {
     energiesEv,
     pixelSizeM: typeof px === 'number' ? px : Number(toNumbers(px)[0] ?? NaN),
     stack,
-    summary: { nFitted: n, oxidationMean: n ? mean / n : NaN, edgeModel: xg ? stringAttr(xg, 'edge_model') : undefined, calibration },
+    summary: { nFitted: n, oxidationMean: mean, edgeModel: xg ? stringAttr(xg, 'edge_model') : undefined, calibration },
     refLines: REF_LINES,
     backend: 'from file',
     source: 'results.h5',
