@@ -7,7 +7,7 @@
  * (gitignored) as artefacts. Skips without Chromium unless REQUIRE_GPU=1 (CI installs it).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline2d, type Pipeline2dResult } from '../src/pipeline/pipeline2d.ts';
@@ -256,6 +256,26 @@ describe.runIf(haveChromium || requireGpu)('browser app (Chromium + WebGPU)', ()
     await page.screenshot({ path: join(OUT, 'volume-viewer.png'), fullPage: true });
     expect(seen.coloured / seen.total, JSON.stringify(seen)).toBeGreaterThan(0.05);
     expect(seen.red, 'the > Ni3+ core drawn dense').toBeGreaterThan(50);
+  }, 120_000);
+
+  it('fits a dropped TIFF stack with its energy list, as `ptyxanes fit`', async () => {
+    const stack = join(OUT, 'run', 'stack', 'attenuation_registered.tif');
+    const energies = join(OUT, 'energies.txt');
+    await writeFile(energies, node.energiesEv.join('\n') + '\n');
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(url);
+    await page.selectOption('#backend', 'cpu');
+    await page.locator('#drop').drop({ files: [stack, energies] });
+    await page.waitForSelector('body[data-fit=ready]', { timeout: 60_000 });
+    expect(await page.locator('#error').isHidden(), (await page.locator('#error').textContent()) ?? '').toBe(true);
+    const mean = Number(await page.locator('#fit-summary').getAttribute('data-mean'));
+    expect(Math.abs(mean - node.xanes.oxidationMean), `page ${mean}, node ${node.xanes.oxidationMean}`).toBeLessThan(1e-4);
+    // Without the list: the energies the pipeline wrote into the stack's description.
+    await page.reload();
+    await page.selectOption('#backend', 'cpu');
+    await page.locator('#file').setInputFiles(stack);
+    await page.waitForSelector('body[data-fit=ready]', { timeout: 60_000 });
+    expect(Math.abs(Number(await page.locator('#fit-summary').getAttribute('data-mean')) - node.xanes.oxidationMean)).toBeLessThan(1e-4);
   }, 120_000);
 
   it('opens a finished run’s results.h5', async () => {

@@ -5,7 +5,10 @@
  */
 import { PtyxanesError } from '../core/errors.ts';
 import type { FrameSource } from '../core/frames.ts';
-import { sharedGpuContext } from '../gpu/backend.ts';
+import { resolveBackend, sharedGpuContext, type Backend } from '../gpu/backend.ts';
+import { parseEnergies } from '../io/text.ts';
+import { readTiffBlob } from '../io/tiff-read.ts';
+import { fitXanes } from '../xanes/fit.ts';
 import { adapterLabel } from '../gpu/context.ts';
 import { entryInfos, entryNames, openEntry, type CxiReadOptions } from '../io/cxi-read.ts';
 import { simulateInMemory } from '../sim/memory.ts';
@@ -36,9 +39,12 @@ async function probeGpu(): Promise<void> {
   }
 }
 
-async function open(file: File, read: CxiReadOptions): Promise<void> {
+async function open(files: File[], read: CxiReadOptions, backend: Backend): Promise<void> {
   for (const s of sources) s.source.close?.();
   sources = [];
+  const tiff = files.find((f) => /\.tiff?$/i.test(f.name));
+  if (tiff) return fitTiffStack(tiff, files.filter((f) => f !== tiff), backend);
+  const file = files[0];
   const path = await mountFile(file);
   const f = await openMounted(path);
   try {
@@ -71,6 +77,32 @@ async function announce(name: string, bytes: number): Promise<void> {
     geometry: { distanceM: first.geometry.detectorDistanceM, pixelM: first.geometry.detectorPixelM },
   });
   await pattern(sources[0].name, 0);
+}
+
+/** `ptyxanes fit` in the page: a registered −ln|O| stack [nE, h, w] straight to the XANES fit. */
+async function fitTiffStack(tiff: File, others: File[], backend: Backend): Promise<void> {
+  const t0 = performance.now();
+  const stack = await readTiffBlob(tiff, tiff.name);
+  if (stack.shape.length !== 3) throw new PtyxanesError('not a stack', { file: tiff.name, expected: 'pages [energies, h, w]', found: `[${stack.shape.join(', ')}]` });
+  const sidecar = others.find((f) => /\.(txt|csv|dat|json)$/i.test(f.name));
+  let energiesEv: number[];
+  if (sidecar) energiesEv = Array.from(parseEnergies(sidecar.name, await sidecar.text()));
+  else {
+    // Stacks written by `ptyxanes pipeline 2d` name their energies in the ImageJ description.
+    const listed = /energies \(eV\): ([\d.,\s]+)/.exec(stack.description ?? '')?.[1];
+    if (!listed) throw new PtyxanesError('energies of the stack unknown', { file: tiff.name, expected: 'an energy list dropped with it (one per page: .txt, .csv or .json, as `ptyxanes fit --energies`)', found: 'none' });
+    energiesEv = listed.split(',').map(Number);
+  }
+  const resolved = await resolveBackend(backend);
+  await loadReferenceSetAsync();
+  const xanes = await fitXanes({ data: stack.data, shape: stack.shape }, energiesEv, {
+    backend: resolved.kind,
+    onProgress: (ev) => post({ type: 'progress', stage: ev.stage, done: ev.done, total: ev.total, message: ev.message }),
+  });
+  const label = resolved.kind === 'gpu' ? `gpu: ${adapterLabel(resolved.ctx.info)}` : 'cpu';
+  lastFit = { ...fitView(xanes, { data: stack.data, shape: stack.shape }, NaN, label), source: 'stack' };
+  post({ type: 'fit', fit: lastFit });
+  post({ type: 'done', seconds: (performance.now() - t0) / 1000, fitted: true });
 }
 
 async function simulateDemo(seed: number): Promise<void> {
@@ -164,7 +196,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     else post({ type: 'error', message: err?.message ?? String(e) });
   };
   try {
-    if (m.type === 'open') open(m.file, m.read).catch(fail);
+    if (m.type === 'open') open(m.files, m.read, m.backend).catch(fail);
     else if (m.type === 'simulate') simulateDemo(m.seed).catch(fail);
     else if (m.type === 'pattern') pattern(m.entry, m.index).catch(fail);
     else if (m.type === 'run') {

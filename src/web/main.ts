@@ -13,7 +13,7 @@ const worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type
 const send = (m: import('./protocol.ts').ToWorker) => worker.postMessage(m);
 
 let entries: EntrySummary[] = [];
-let currentFile: File | null = null;
+let currentFiles: File[] | null = null;
 let currentEntry = '';
 const errorCurves: { energyEv: number; errors: number[] }[] = [];
 let runStart = 0;
@@ -67,12 +67,13 @@ function readOptions(): CxiReadOptions {
   return o as CxiReadOptions;
 }
 
-function openFile(file: File): void {
-  currentFile = file;
+function openFiles(files: File[]): void {
+  if (!files.length) return;
+  currentFiles = files;
   showError(null);
-  $('file-info').textContent = `Opening ${file.name}…`;
+  $('file-info').textContent = `Opening ${files.map((f) => f.name).join(', ')}…`;
   $('loaded').hidden = false;
-  send({ type: 'open', file, read: readOptions() });
+  send({ type: 'open', files, read: readOptions(), backend: $<HTMLSelectElement>('backend').value as RunSettings['backend'] });
 }
 
 function setupLoad(): void {
@@ -85,17 +86,15 @@ function setupLoad(): void {
   drop.addEventListener('drop', (e) => {
     e.preventDefault();
     drop.classList.remove('over');
-    const f = e.dataTransfer?.files?.[0];
-    if (f) openFile(f);
+    openFiles(Array.from(e.dataTransfer?.files ?? []));
   });
   $<HTMLInputElement>('file').addEventListener('change', (e) => {
-    const f = (e.target as HTMLInputElement).files?.[0];
-    if (f) openFile(f);
+    openFiles(Array.from((e.target as HTMLInputElement).files ?? []));
   });
-  $('reload').addEventListener('click', () => currentFile && openFile(currentFile));
+  $('reload').addEventListener('click', () => currentFiles && openFiles(currentFiles));
   let seed = 0;
   $('simulate').addEventListener('click', () => {
-    currentFile = null;
+    currentFiles = null;
     showError(null);
     $('loaded').hidden = false;
     $('file-info').textContent = 'Simulating…';
@@ -112,7 +111,7 @@ function showLoaded(m: Extract<FromWorker, { type: 'loaded' }>): void {
   const e0 = entries[0];
   const bad = m.validMask.length - m.validMask.reduce((s, v) => s + v, 0);
   $('file-info').textContent =
-    `${m.file} (${(m.bytes / 2 ** 20).toFixed(1)} MiB${currentFile ? '' : ' in memory'}): ${entries.length} energies from ${e0.energyEv.toFixed(1)} to ${entries[entries.length - 1].energyEv.toFixed(1)} eV, ` +
+    `${m.file} (${(m.bytes / 2 ** 20).toFixed(1)} MiB${currentFiles ? '' : ' in memory'}): ${entries.length} energies from ${e0.energyEv.toFixed(1)} to ${entries[entries.length - 1].energyEv.toFixed(1)} eV, ` +
     `${e0.nFrames} patterns of ${e0.height}×${e0.width} per energy, detector at ${m.geometry.distanceM} m with ${(m.geometry.pixelM[0] * 1e6).toFixed(1)} µm pixels, ${bad} masked pixels.`;
   const body = $('entries').querySelector('tbody')!;
   body.replaceChildren(
@@ -247,8 +246,8 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
     case 'energy':
       return energyDone(m);
     case 'fit':
-      $('run-status').textContent = m.fit.source === 'run' ? 'fit done' : 'results loaded';
-      if (m.fit.source === 'results.h5') $('loaded').hidden = $('reconstruct').hidden = true;
+      $('run-status').textContent = m.fit.source === 'results.h5' ? 'results loaded' : 'fit done';
+      if (m.fit.source !== 'run') $('loaded').hidden = $('reconstruct').hidden = true;
       $('volume').hidden = true;
       return fitSection.show(m.fit);
     case 'spectrum':

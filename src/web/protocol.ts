@@ -26,7 +26,8 @@ export interface RunSettings {
 }
 
 export type ToWorker =
-  | { type: 'open'; file: File; read: CxiReadOptions }
+  /** A CXI/HDF5 scan or results.h5; or a TIFF stack [nE, h, w] with its energy sidecar (or energies in its ImageJ description). */
+  | { type: 'open'; files: File[]; read: CxiReadOptions; backend: Backend }
   /** Simulates the demo sample (demo-sample.ts) in the Worker and loads it. */
   | { type: 'simulate'; seed: number }
   | { type: 'pattern'; entry: string; index: number }
@@ -53,7 +54,7 @@ export interface FitView {
   /** NiO / LiNiO2 reference states of the calibration, for the histogram's lines. */
   refLines: { x: number; label: string }[];
   backend: string;
-  source: 'run' | 'results.h5';
+  source: 'run' | 'results.h5' | 'stack';
 }
 
 /** A 3D result: the oxidation-state volume [z, y, x] of a results.h5. */

@@ -56,7 +56,7 @@ export class FitSection {
     el.dataset.mean = String(s.oxidationMean);
     el.dataset.fitted = String(s.nFitted);
     el.textContent =
-      `${fit.source === 'run' ? 'Fitted' : 'Loaded'} ${h}×${w} pixels at ${(fit.pixelSizeM * 1e9).toFixed(1)} nm, ${fit.energiesEv.length} energies; ` +
+      `${fit.source === 'results.h5' ? 'Loaded' : 'Fitted'} ${h}×${w} pixels${Number.isFinite(fit.pixelSizeM) ? ` at ${(fit.pixelSizeM * 1e9).toFixed(1)} nm` : ''}, ${fit.energiesEv.length} energies; ` +
       `${s.nFitted} pixels with values, mean state ${s.oxidationMean?.toFixed(3)}` +
       (s.oxidationMedian !== undefined ? `, median ${s.oxidationMedian.toFixed(3)}` : '') +
       (s.medianOxidationStd !== undefined ? `, median uncertainty ±${s.medianOxidationStd.toFixed(3)}` : '') +
@@ -108,7 +108,7 @@ export class FitSection {
     const f = this.fit;
     if (!f) return;
     const [h, w] = f.shape;
-    const meta = { pixelSizeM: f.pixelSizeM };
+    const meta = Number.isFinite(f.pixelSizeM) ? { pixelSizeM: f.pixelSizeM } : {};
     if (kind === 'state-tif') download('oxidation_state.tif', encodeTiff({ data: f.state, shape: [h, w] }, { ...meta, description: 'Ni oxidation state' }), 'image/tiff');
     else if (kind === 'std-tif') download('oxidation_state_std.tif', encodeTiff({ data: f.stateStd, shape: [h, w] }, { ...meta, description: 'Ni oxidation state standard error' }), 'image/tiff');
     else if (kind === 'state-png') {
