@@ -147,6 +147,14 @@ describe.runIf(haveChromium || requireGpu)('browser app (Chromium + WebGPU)', ()
     await page.fill('#warm-iterations', String(GPU_WARM_ITERATIONS));
     await page.selectOption('#backend', 'gpu');
     await page.click('#start');
+    // Pause holds the run before its next energy; resume lets it finish.
+    await page.click('#pause');
+    await page.waitForFunction(() => /paused/.test(document.getElementById('run-status')!.textContent ?? ''), undefined, { timeout: 60_000 });
+    const heldAt = await page.locator('#energy-progress li.done').count();
+    await page.waitForTimeout(1500);
+    expect(await page.locator('#energy-progress li.done').count()).toBe(heldAt);
+    expect(await page.evaluate(() => document.body.dataset.running)).toBe('yes');
+    await page.click('#pause');
     await page.waitForFunction(() => document.body.dataset.running === 'no', undefined, { timeout: 120_000 });
     expect(await page.locator('#error').textContent()).toBe('');
     expect(await page.locator('#run-status').textContent()).toMatch(/reconstructed 2 energies/);
@@ -277,6 +285,30 @@ describe.runIf(haveChromium || requireGpu)('browser app (Chromium + WebGPU)', ()
     await page.waitForSelector('body[data-fit=ready]', { timeout: 60_000 });
     expect(Math.abs(Number(await page.locator('#fit-summary').getAttribute('data-mean')) - node.xanes.oxidationMean)).toBeLessThan(1e-4);
   }, 120_000);
+
+  it('without WebGPU: says what is missing, once, and runs on the CPU path', async () => {
+    const { chromium } = await import('playwright-core');
+    // Plain headless Chromium on Linux: WebGPU off (no --enable-unsafe-webgpu).
+    const plain = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    try {
+      const page = await plain.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(url);
+      await page.waitForSelector('#gpu-status[data-gpu=no]', { timeout: 30_000 });
+      expect(await page.locator('#gpu-status').textContent()).toMatch(/WebGPU is not available here.*CPU path.*To use your GPU/);
+      expect(await page.locator('#backend').inputValue()).toBe('cpu');
+      await page.locator('#drop').drop({ files: cxi });
+      await page.waitForSelector('body[data-loaded=yes]', { timeout: 60_000 });
+      await page.fill('#iterations', String(ITERATIONS));
+      await page.fill('#warm-iterations', String(WARM_ITERATIONS));
+      await page.click('#start');
+      await page.waitForFunction(() => document.body.dataset.running === 'no', undefined, { timeout: 120_000 });
+      expect(await page.locator('#error').textContent()).toBe('');
+      expect(Math.abs(Number(await page.locator('#fit-summary').getAttribute('data-mean')) - node.xanes.oxidationMean)).toBeLessThan(0.05);
+      await page.screenshot({ path: join(OUT, 'no-webgpu.png'), fullPage: true });
+    } finally {
+      await plain.close();
+    }
+  }, 180_000);
 
   it('opens a finished run’s results.h5', async () => {
     const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });

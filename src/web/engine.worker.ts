@@ -26,6 +26,19 @@ const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown 
 /** The loaded energies: CXI entries (read on demand) or a simulated sample in memory. */
 let sources: { name: string; source: FrameSource }[] = [];
 let running: AbortController | null = null;
+/** Set while paused: resolving it lets the run go on. */
+let resume: { promise: Promise<void>; release: () => void } | null = null;
+
+function setPaused(paused: boolean): void {
+  if (paused && !resume) {
+    let release!: () => void;
+    const promise = new Promise<void>((r) => (release = r));
+    resume = { promise, release };
+  } else if (!paused && resume) {
+    resume.release();
+    resume = null;
+  }
+}
 /** The last fit: its stack and maps answer pixel clicks. */
 let lastFit: import('./protocol.ts').FitView | null = null;
 
@@ -150,6 +163,10 @@ async function run(settings: import('./protocol.ts').RunSettings, names: string[
   try {
     const out = await runSeries(chosen, settings, {
       signal: running.signal,
+      beforeEnergy: async () => {
+        if (resume) post({ type: 'progress', stage: 'ptycho', done: 0, total: 0, message: 'paused' });
+        await resume?.promise;
+      },
       onProgress: (ev) => post({ type: 'progress', stage: ev.stage, done: ev.done, total: ev.total, message: ev.message, values: ev.values }),
       onEnergy: (r, index, total) => {
         const [K, n, m] = r.probe.shape.length === 3 ? r.probe.shape : [1, r.probe.shape[0], r.probe.shape[1]];
@@ -175,6 +192,7 @@ async function run(settings: import('./protocol.ts').RunSettings, names: string[
     }
   } finally {
     running = null;
+    setPaused(false);
   }
 }
 
@@ -202,7 +220,10 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     else if (m.type === 'run') {
       if (running) post({ type: 'error', message: 'a run is already going: cancel it first' });
       else run(m.settings, m.entries).catch(fail);
-    } else if (m.type === 'cancel') running?.abort();
+    } else if (m.type === 'cancel') {
+      running?.abort();
+      setPaused(false); // a paused run wakes up to see the cancel
+    } else if (m.type === 'pause') setPaused(m.paused);
     else if (m.type === 'spectrum') spectrum(m.row, m.col);
     else if (m.type === 'volume-canvas') volumeCanvas = m.canvas;
     else if (m.type === 'volume-draw') renderer?.draw(m.params);

@@ -169,9 +169,14 @@ function settings(): RunSettings {
   };
 }
 
+let paused = false;
+
 function setRunning(on: boolean): void {
   $<HTMLButtonElement>('start').disabled = on;
   $<HTMLButtonElement>('cancel').disabled = !on;
+  $<HTMLButtonElement>('pause').disabled = !on;
+  paused = false;
+  $('pause').textContent = 'Pause after this energy';
   document.body.dataset.running = on ? 'yes' : 'no';
 }
 
@@ -181,7 +186,7 @@ function progress(m: Extract<FromWorker, { type: 'progress' }>): void {
     return;
   }
   $('run-status').textContent = `${m.stage}: ${m.message ?? ''}`;
-  if (m.stage !== 'ptycho') return;
+  if (m.stage !== 'ptycho' || m.total === 0) return;
   const frac = m.done / Math.max(1, m.total);
   $<HTMLProgressElement>('progress').value = frac;
   const el = (performance.now() - runStart) / 1000;
@@ -286,6 +291,11 @@ $('start').addEventListener('click', () => {
   send({ type: 'run', settings: settings(), entries: chosen });
 });
 $('cancel').addEventListener('click', () => send({ type: 'cancel' }));
+$('pause').addEventListener('click', () => {
+  paused = !paused;
+  $('pause').textContent = paused ? 'Resume' : 'Pause after this energy';
+  send({ type: 'pause', paused });
+});
 setupLoad();
 $<HTMLInputElement>('all-entries').addEventListener('change', (e) => {
   const on = (e.target as HTMLInputElement).checked;

@@ -34,6 +34,8 @@ export type ToWorker =
   /** `entries`: the CXI entries to reconstruct (all, or a subset to try settings on). */
   | { type: 'run'; settings: RunSettings; entries: string[] }
   | { type: 'cancel' }
+  /** Holds the run before its next energy (or lets it go on). */
+  | { type: 'pause'; paused: boolean }
   | { type: 'spectrum'; row: number; col: number }
   /** The volume-rendering canvas, handed to the Worker once (it draws with its GPU device). */
   | { type: 'volume-canvas'; canvas: OffscreenCanvas }

@@ -100,6 +100,7 @@ export class FitSection {
     const fmt = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : '—');
     $('pixel-info').textContent = `pixel (row ${m.row}, col ${m.col}): state ${fmt(m.state, 3)} ± ${fmt(m.std, 3)}, half-maximum edge ${fmt(m.edgeEv, 2)} ± ${fmt(m.edgeStdEv, 2)} eV`;
     const marks = [{ x: m.edgeEv, label: 'edge (half max)', color: '#b22' }];
+    $('spectrum').hidden = !m.values.length;
     drawPlot($('spectrum'), m.values.length ? [{ x: m.energiesEv, y: m.values, color: '#2a5599', points: true, label: '−ln|O|' }] : [], { xLabel: 'energy (eV)', yLabel: '−ln|O|', marks });
     (document.querySelector('[data-download=spectrum-csv]') as HTMLButtonElement).disabled = !m.values.length;
   }

@@ -34,6 +34,8 @@ export { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS };
 export interface SeriesCallbacks extends RunControl {
   /** Each energy as it finishes (for the live views). */
   onEnergy?: (r: EpieResult, index: number, total: number) => void;
+  /** Awaited before each energy: a paused run waits here (ePIE itself has no pause point). */
+  beforeEnergy?: () => Promise<void>;
 }
 
 export interface SeriesOutcome {
@@ -57,6 +59,7 @@ export async function runSeries(sources: FrameSource[], s: RunSettings, cb: Seri
   const pixels: number[] = [];
   const origins: [number, number][] = [];
   for (const [i, source] of sorted.entries()) {
+    await cb.beforeEnergy?.();
     throwIfAborted(cb.signal);
     const r = await reconstructEnergy(source, prev, i, sorted.length, {
       // threads: 1 — the library's CPU thread pool is Node's worker_threads; here this Worker is the thread.
