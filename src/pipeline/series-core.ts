@@ -146,7 +146,6 @@ export function modelInit(opts: PtychoStageOptions, source: FrameSource, i: numb
   }
 }
 
-
 export interface StackOptions extends RunControl {
   pixelSizeM: number;
   allowUpsample: boolean;
