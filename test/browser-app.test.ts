@@ -310,6 +310,54 @@ describe.runIf(haveChromium || requireGpu)('browser app (Chromium + WebGPU)', ()
     }
   }, 180_000);
 
+  it('reads another layout with the reader options (PtyPy-style positions, keV, a weights mask)', async () => {
+    // The same scan rewritten: 4D scan-grid data, separate fast/slow probe positions, energy
+    // in keV, a 1 = good weights mask: the form's fields are the CLI's layout flags.
+    const { h5 } = await import('../src/io/h5.ts');
+    const { openCxiEntries } = await import('../src/io/cxi.ts');
+    const foreign = join(OUT, 'foreign.h5');
+    const lib = await h5();
+    const f = new lib.File(foreign, 'w');
+    for (const [k, s] of (await openCxiEntries(cxi)).entries()) {
+      const n = s.nFrames;
+      const frames = await s.readFrames(0, n);
+      const e = f.create_group(`entry_${k + 1}`);
+      e.create_group('data_1').create_dataset({ name: 'data', data: Uint32Array.from(frames, (v) => Math.round(v)), shape: [6, n / 6, s.height, s.width], dtype: '<I' });
+      const pos = e.create_group('positions');
+      pos.create_dataset({ name: 'fast', data: Float64Array.from({ length: n }, (_, i) => s.geometry.positionsM[2 * i] * 1e6) });
+      pos.create_dataset({ name: 'slow', data: Float64Array.from({ length: n }, (_, i) => s.geometry.positionsM[2 * i + 1] * 1e6) });
+      const inst = e.create_group('instrument_1');
+      inst.create_group('source_1').create_dataset({ name: 'energy', data: s.geometry.energyEv / 1000, dtype: '<d' });
+      const det = inst.create_group('detector_1');
+      det.create_dataset({ name: 'distance', data: s.geometry.detectorDistanceM, dtype: '<d' });
+      det.create_dataset({ name: 'x_pixel_size', data: s.geometry.detectorPixelM[0], dtype: '<d' });
+      det.create_dataset({ name: 'weights', data: Uint8Array.from(s.validMask), shape: [s.height, s.width], dtype: '<B' });
+      s.close();
+    }
+    f.close();
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(url);
+    await page.click('#reader summary');
+    await page.fill('#reader [name=positionXPath]', 'positions/fast');
+    await page.fill('#reader [name=positionYPath]', 'positions/slow');
+    await page.selectOption('#reader [name=translationIs]', 'probe');
+    await page.fill('#reader [name=positionScaleM]', '1e-6');
+    await page.fill('#reader [name=maskPath]', 'instrument_1/detector_1/weights');
+    await page.selectOption('#reader [name=maskGood]', 'nonzero');
+    await page.selectOption('#backend', 'cpu');
+    await page.locator('#file').setInputFiles(foreign);
+    await page.waitForSelector('body[data-loaded=yes]', { timeout: 60_000 });
+    expect(await page.locator('#error').isHidden(), (await page.locator('#error').textContent()) ?? '').toBe(true);
+    expect(await page.locator('#file-info').textContent()).toMatch(/17 energies from 8270\.0 to 8420\.0 eV, 42 patterns.*64 masked pixels/);
+    await page.fill('#iterations', String(ITERATIONS));
+    await page.fill('#warm-iterations', String(WARM_ITERATIONS));
+    await page.click('#start');
+    await page.waitForFunction(() => document.body.dataset.running === 'no', undefined, { timeout: 120_000 });
+    expect(await page.locator('#error').textContent()).toBe('');
+    const mean = Number(await page.locator('#fit-summary').getAttribute('data-mean'));
+    expect(Math.abs(mean - node.xanes.oxidationMean), `page ${mean}, node ${node.xanes.oxidationMean}`).toBeLessThan(0.01);
+  }, 180_000);
+
   it('opens a finished run’s results.h5', async () => {
     const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(url);
