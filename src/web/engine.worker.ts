@@ -8,7 +8,8 @@ import type { FrameSource } from '../core/frames.ts';
 import { resolveBackend, sharedGpuContext, type Backend } from '../gpu/backend.ts';
 import { parseEnergies } from '../io/text.ts';
 import { readTiffBlob } from '../io/tiff-read.ts';
-import { fitXanes } from '../xanes/fit.ts';
+import { fitXanes, type XanesResult } from '../xanes/fit.ts';
+import { pixelModel } from './worker/pixel-model.ts';
 import { adapterLabel } from '../gpu/context.ts';
 import { entryInfos, entryNames, openEntry, type CxiReadOptions } from '../io/cxi-read.ts';
 import { simulateInMemory } from '../sim/memory.ts';
@@ -41,6 +42,8 @@ function setPaused(paused: boolean): void {
 }
 /** The last fit: its stack and maps answer pixel clicks. */
 let lastFit: import('./protocol.ts').FitView | null = null;
+/** The fit behind lastFit when it was made here (results.h5 keep no template). */
+let lastXanes: XanesResult | null = null;
 
 async function probeGpu(): Promise<void> {
   try {
@@ -65,6 +68,7 @@ async function open(files: File[], read: CxiReadOptions, backend: Backend): Prom
       if (resultsRank(f) === 3) await showVolume(readResultsVolume(f, file.name));
       else {
         lastFit = readResultsFit(f, file.name);
+        lastXanes = null;
         post({ type: 'fit', fit: lastFit });
       }
       return;
@@ -114,6 +118,7 @@ async function fitTiffStack(tiff: File, others: File[], backend: Backend): Promi
   });
   const label = resolved.kind === 'gpu' ? `gpu: ${adapterLabel(resolved.ctx.info)}` : 'cpu';
   lastFit = { ...fitView(xanes, { data: stack.data, shape: stack.shape }, NaN, label), source: 'stack' };
+  lastXanes = xanes;
   post({ type: 'fit', fit: lastFit });
   post({ type: 'done', seconds: (performance.now() - t0) / 1000, fitted: true });
 }
@@ -185,6 +190,7 @@ async function run(settings: import('./protocol.ts').RunSettings, names: string[
     const seconds = (performance.now() - t0) / 1000;
     if (out.fit) {
       lastFit = fitView(out.fit.xanes, out.fit.stack, out.fit.grid.pixelSizeM, out.backend);
+      lastXanes = out.fit.xanes;
       post({ type: 'fit', fit: lastFit });
       post({ type: 'done', seconds, fitted: true });
     } else {
@@ -202,8 +208,11 @@ function spectrum(row: number, col: number): void {
   const [h, w] = f.shape;
   if (row < 0 || col < 0 || row >= h || col >= w) return;
   const p = row * w + col;
-  const values = f.stack ? f.energiesEv.map((_, e) => f.stack![e * h * w + p]) : [];
-  post({ type: 'spectrum', row, col, energiesEv: f.energiesEv, values, state: f.state[p], std: f.stateStd[p], edgeEv: f.edgeEv[p], edgeStdEv: f.edgeStdEv[p] });
+  const base = { type: 'spectrum' as const, row, col, energiesEv: f.energiesEv, state: f.state[p], std: f.stateStd[p], edgeEv: f.edgeEv[p], edgeStdEv: f.edgeStdEv[p] };
+  if (!f.stack) return post({ ...base, values: [], normalized: false });
+  const shown = lastXanes ? pixelModel(lastXanes, f.stack, p, h * w, f.edgeEv[p]) : null;
+  if (shown) return post({ ...base, values: shown.values, normalized: true, model: shown.model });
+  post({ ...base, values: f.energiesEv.map((_, e) => f.stack![e * h * w + p]), normalized: false });
 }
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {

@@ -79,7 +79,21 @@ export type FromWorker =
   | { type: 'volume'; volume: VolumeView }
   /** Volume rendering: ready after a volume was loaded, or why not (no WebGPU). */
   | { type: 'volume-rendering'; ok: boolean; message?: string }
-  | { type: 'spectrum'; row: number; col: number; energiesEv: number[]; values: number[]; state: number; std: number; edgeEv: number; edgeStdEv: number }
+  | {
+      type: 'spectrum';
+      row: number;
+      col: number;
+      energiesEv: number[];
+      /** −ln|O| at the pixel, or normalised μ when `model` is given. */
+      values: number[];
+      normalized: boolean;
+      /** The fitted shape at this pixel (shared model: the template shifted to the pixel's edge): sum and the three Gaussians. */
+      model?: { energiesEv: number[]; sum: number[]; parts: number[][] };
+      state: number;
+      std: number;
+      edgeEv: number;
+      edgeStdEv: number;
+    }
   /** `fitted`: false when too few energies were chosen for registration and the XANES fit. */
   | { type: 'done'; seconds: number; fitted: boolean; note?: string }
   | { type: 'cancelled' }

@@ -101,7 +101,13 @@ export class FitSection {
     $('pixel-info').textContent = `pixel (row ${m.row}, col ${m.col}): state ${fmt(m.state, 3)} ± ${fmt(m.std, 3)}, half-maximum edge ${fmt(m.edgeEv, 2)} ± ${fmt(m.edgeStdEv, 2)} eV`;
     const marks = [{ x: m.edgeEv, label: 'edge (half max)', color: '#b22' }];
     $('spectrum').hidden = !m.values.length;
-    drawPlot($('spectrum'), m.values.length ? [{ x: m.energiesEv, y: m.values, color: '#2a5599', points: true, label: '−ln|O|' }] : [], { xLabel: 'energy (eV)', yLabel: '−ln|O|', marks });
+    const yLabel = m.normalized ? 'normalised μ' : '−ln|O|';
+    const series = m.values.length ? [{ x: m.energiesEv, y: m.values, color: '#2a5599', points: true, label: m.normalized ? 'data' : '−ln|O|' }] : [];
+    if (m.model) {
+      series.push({ x: m.model.energiesEv, y: m.model.sum, color: '#b22', points: false, label: 'fit' });
+      for (const part of m.model.parts) series.push({ x: m.model.energiesEv, y: part, color: '#d9a', points: false, label: '' });
+    }
+    drawPlot($('spectrum'), series, { xLabel: 'energy (eV)', yLabel, marks });
     (document.querySelector('[data-download=spectrum-csv]') as HTMLButtonElement).disabled = !m.values.length;
   }
 
@@ -121,7 +127,7 @@ export class FitSection {
     } else if (kind === 'hist-csv' && this.hist) download('oxidation_state_histogram.csv', histogramCsv(this.hist), 'text/csv');
     else if (kind === 'spectrum-csv' && this.spectrum) {
       const s = this.spectrum;
-      const lines = [`# pixel row ${s.row} col ${s.col}: state ${s.state} ± ${s.std}, edge ${s.edgeEv} ± ${s.edgeStdEv} eV`, 'energy_eV,attenuation'];
+      const lines = [`# pixel row ${s.row} col ${s.col}: state ${s.state} ± ${s.std}, edge ${s.edgeEv} ± ${s.edgeStdEv} eV`, `energy_eV,${s.normalized ? 'normalized_mu' : 'attenuation'}`];
       s.energiesEv.forEach((e, i) => lines.push(`${e},${s.values[i]}`));
       download(`spectrum_r${s.row}_c${s.col}.csv`, lines.join('\n') + '\n', 'text/csv');
     }
