@@ -174,11 +174,10 @@ async function run(settings: import('./protocol.ts').RunSettings, names: string[
       },
       onProgress: (ev) => post({ type: 'progress', stage: ev.stage, done: ev.done, total: ev.total, message: ev.message, values: ev.values }),
       onEnergy: (r, index, total) => {
-        const [K, n, m] = r.probe.shape.length === 3 ? r.probe.shape : [1, r.probe.shape[0], r.probe.shape[1]];
-        // First (strongest) mode's amplitude.
+        const [n, m] = r.probe.shape.slice(-2);
+        // First (strongest) mode's amplitude (modes are sorted by power).
         const probe = new Float32Array(n * m);
         for (let k = 0; k < n * m; k++) probe[k] = Math.hypot(r.probe.data[2 * k], r.probe.data[2 * k + 1]);
-        void K;
         const modulus = Float32Array.from(r.modulus.data);
         const phase = Float32Array.from(r.phase.data);
         post(

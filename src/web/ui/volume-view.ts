@@ -136,9 +136,8 @@ export class VolumeSection {
     $('cap-xy').textContent = `z = ${z} (rows y, columns x)`;
     $('cap-xz').textContent = `y = ${y} (rows z, columns x)`;
     $('cap-yz').textContent = `x = ${x} (rows z, columns y)`;
-    const [nz, ny, nx] = this.v.shape;
+    const [, ny, nx] = this.v.shape;
     const p = (z * ny + y) * nx + x;
-    void nz;
     const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '—');
     $('voxel-info').textContent = `voxel (z ${z}, y ${y}, x ${x}): state ${fmt(this.v.state[p])} ± ${fmt(this.v.stateStd[p])}`;
   }

@@ -44,6 +44,9 @@ export interface SeriesOutcome {
   backend: string;
 }
 
+/** Patterns held in the tab's memory; more are streamed from the file (see below). */
+export const HOST_BUDGET_BYTES = 1 << 30;
+
 /** The XANES fit's own minimum (xanes/grid.ts: normalisation + three Gaussians); fewer energies are reconstructed only. */
 export const MIN_FIT_ENERGIES = 7;
 
@@ -63,7 +66,9 @@ export async function runSeries(sources: FrameSource[], s: RunSettings, cb: Seri
     throwIfAborted(cb.signal);
     const r = await reconstructEnergy(source, prev, i, sorted.length, {
       // threads: 1 — the library's CPU thread pool is Node's worker_threads; here this Worker is the thread.
-      epie: { iterations: s.iterations, alpha: s.alpha, beta: s.beta, probeModes: s.probeModes, mode: s.mode, backend: b, threads: 1 },
+      // hostBudgetBytes: a tab gets a few GB at most (Chrome: ~4 GB of heap), so patterns beyond
+      // 1 GiB are re-read from the dropped file each iteration instead of held (same results).
+      epie: { iterations: s.iterations, alpha: s.alpha, beta: s.beta, probeModes: s.probeModes, mode: s.mode, backend: b, threads: 1, hostBudgetBytes: HOST_BUDGET_BYTES },
       warmStart: true,
       warmIterations: s.warmIterations,
       probeModel,
