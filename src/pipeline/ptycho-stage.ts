@@ -5,80 +5,23 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { ComplexArray, RealArray } from '../core/arrays.ts';
-import type { FrameSource } from '../core/frames.ts';
-import type { RunControl } from '../core/progress.ts';
 import { throwIfAborted } from '../core/progress.ts';
 import { complexDataset, readHdf5Complex, writeHdf5Tree } from '../io/hdf5-tree.ts';
-import { openCxiEntry, type CxiReadOptions } from '../io/cxi.ts';
+import { openCxiEntry } from '../io/cxi.ts';
 import { writeJson } from '../io/files.ts';
 import { readTiff, writeTiff } from '../io/tiff.ts';
-import { reconstructEpie, warmStartInit, type EpieOptions, type EpieResult } from '../ptycho/index.ts';
+import type { EpieResult } from '../ptycho/index.ts';
 import { energyTag, type SeriesEntry } from './inputs.ts';
 import type { RunDir } from './run-dir.ts';
+import { attenuationOf, cropLitAttenuation, energyRecordOf, reconstructEnergy, type EnergyRecord, type PtychoStageOptions } from './series-core.ts';
 
-/** What later stages read back for one energy. */
-export interface EnergyRecord {
-  energyEv: number;
-  pixelSizeM: number;
-  originM: [number, number];
-  shape: [number, number];
-  /**
-   * Intensity centroid of the probe modes relative to the frame centre (rows, cols) in
-   * pixels. ePIE leaves a joint probe/object translation free, and warm starts let it
-   * wander along the series; the object's true origin is originM − centroid·pixel.
-   */
-  probeCentroidPx: [number, number];
-  /** Bounding box of the well-lit area: rows [r0, r1), cols [c0, c1). */
-  litBox: [number, number, number, number];
-  iterations: number;
-  finalError: number;
-  seconds: number;
-  patternUpdatesPerS: number;
-  backend: string;
-}
-
-function probeCentroidPx(probe: ComplexArray): [number, number] {
-  const [K, n, m] = probe.shape.length === 3 ? probe.shape : [1, probe.shape[0], probe.shape[1]];
-  let s = 0;
-  let sy = 0;
-  let sx = 0;
-  for (let k = 0; k < K; k++) {
-    for (let y = 0; y < n; y++) {
-      for (let x = 0; x < m; x++) {
-        const i = 2 * ((k * n + y) * m + x);
-        const v = probe.data[i] * probe.data[i] + probe.data[i + 1] * probe.data[i + 1];
-        s += v;
-        sy += v * y;
-        sx += v * x;
-      }
-    }
-  }
-  return s > 0 ? [sy / s - n / 2, sx / s - m / 2] : [0, 0];
-}
-
-function litBox(mask: Uint8Array, h: number, w: number): [number, number, number, number] {
-  let r0 = h;
-  let r1 = 0;
-  let c0 = w;
-  let c1 = 0;
-  for (let r = 0; r < h; r++) {
-    for (let c = 0; c < w; c++) {
-      if (!mask[r * w + c]) continue;
-      if (r < r0) r0 = r;
-      if (r >= r1) r1 = r + 1;
-      if (c < c0) c0 = c;
-      if (c >= c1) c1 = c + 1;
-    }
-  }
-  return r1 > r0 ? [r0, r1, c0, c1] : [0, h, 0, w];
-}
+export type { EnergyRecord, PtychoStageOptions } from './series-core.ts';
 
 async function saveEnergy(run: RunDir, tag: string, r: EpieResult): Promise<{ outputs: string[]; record: EnergyRecord }> {
   const dir = run.path('ptycho', tag);
   const [h, w] = r.object.shape as [number, number];
   const meta = { pixelSizeM: r.pixelSizeM };
-  const att = new Float32Array(h * w);
-  for (let i = 0; i < h * w; i++) att[i] = -Math.log(r.modulus.data[i]);
+  const att = attenuationOf(r).data;
   const outputs = [`${dir}/attenuation.tif`, `${dir}/modulus.tif`, `${dir}/phase.tif`, `${dir}/state.h5`, `${dir}/energy.json`];
   await writeTiff(outputs[0], { data: att, shape: [h, w] }, { ...meta, description: `-ln|O| at ${r.energyEv} eV` });
   await writeTiff(outputs[1], r.modulus, { ...meta, description: `|O| at ${r.energyEv} eV` });
@@ -92,19 +35,7 @@ async function saveEnergy(run: RunDir, tag: string, r: EpieResult): Promise<{ ou
       errors: { data: Float64Array.from(r.errors), shape: [r.errors.length] },
     },
   });
-  const record: EnergyRecord = {
-    energyEv: r.energyEv,
-    pixelSizeM: r.pixelSizeM,
-    originM: r.originM,
-    shape: [h, w],
-    probeCentroidPx: probeCentroidPx(r.probe),
-    litBox: litBox(r.illuminatedMask, h, w),
-    iterations: r.errors.length,
-    finalError: r.errors[r.errors.length - 1] ?? NaN,
-    seconds: r.timings.totalS,
-    patternUpdatesPerS: r.timings.patternUpdatesPerS,
-    backend: r.timings.backend,
-  };
+  const record = energyRecordOf(r);
   await writeJson(outputs[4], { ...record, errors: r.errors, timings: r.timings, modePowers: r.modePowers });
   return { outputs, record };
 }
@@ -126,35 +57,7 @@ export async function loadEnergyRecord(run: RunDir, entry: SeriesEntry): Promise
 export async function loadAttenuation(run: RunDir, entry: SeriesEntry): Promise<{ image: RealArray; pixelSizeM: number; originM: [number, number] }> {
   const rec = await loadEnergyRecord(run, entry);
   const img = await readTiff(run.path('ptycho', energyTag(entry.energyEv), 'attenuation.tif'));
-  const [r0, r1, c0, c1] = rec.litBox;
-  const w = img.shape[1];
-  const out = new Float32Array((r1 - r0) * (c1 - c0));
-  for (let r = r0; r < r1; r++) out.set(img.data.subarray(r * w + c0, r * w + c1), (r - r0) * (c1 - c0));
-  // Where the crop's first pixel really sits: the probe's wander moved the object with it.
-  const [cy, cx] = rec.probeCentroidPx ?? [0, 0];
-  const originM: [number, number] = [rec.originM[0] + (c0 - cx) * rec.pixelSizeM, rec.originM[1] + (r0 - cy) * rec.pixelSizeM];
-  return { image: { data: out, shape: [r1 - r0, c1 - c0] }, pixelSizeM: rec.pixelSizeM, originM };
-}
-
-export interface PtychoStageOptions extends RunControl {
-  epie: EpieOptions;
-  warmStart: boolean;
-  /** Starting probe for energies that are not warm-started (e.g. a zone-plate model); default: ePIE's own (mean pattern). */
-  probeModel?: (source: FrameSource) => ComplexArray;
-  /** Iterations for warm-started energies (default: epie.iterations). */
-  warmIterations?: number;
-  read?: CxiReadOptions;
-}
-
-/** The model probe for a cold start, or ePIE's mean-pattern guess (said in the progress) when the model cannot be sampled. */
-function modelInit(opts: PtychoStageOptions, source: FrameSource, i: number, total: number): Pick<EpieOptions, 'probeInit'> {
-  if (!opts.probeModel) return {};
-  try {
-    return { probeInit: { zonePlate: opts.probeModel(source) } };
-  } catch (e) {
-    opts.onProgress?.({ stage: 'ptycho', done: i, total, message: `warning: probe model unusable for ${source.label} (${(e as Error).message}); starting from the mean diffraction pattern` });
-    return {};
-  }
+  return cropLitAttenuation(img, rec);
 }
 
 /** Reconstructs every energy not yet done, in energy order, warm-starting from the previous one. */
@@ -177,23 +80,7 @@ export async function runPtychoStage(run: RunDir, entries: SeriesEntry[], opts: 
     const source = await openCxiEntry(entry.file, entry.entry, opts.read);
     let result: EpieResult;
     try {
-      const warm = opts.warmStart && prev !== null;
-      const init = warm ? warmStartInit(prev!, source) : modelInit(opts, source, i, entries.length);
-      result = await reconstructEpie(source, {
-        ...opts.epie,
-        ...init,
-        // A warm probe is already good: update it from the start, as reconstructSeries does.
-        ...(warm ? { probeUpdateStart: 0, iterations: opts.warmIterations ?? opts.epie.iterations } : {}),
-        signal: opts.signal,
-        onProgress: (ev) =>
-          opts.onProgress?.({
-            stage: 'ptycho',
-            done: i + ev.done / Math.max(1, ev.total),
-            total: entries.length,
-            message: `${entry.energyEv.toFixed(1)} eV (${i + 1}/${entries.length}) iteration ${ev.done}/${ev.total}${ev.values?.error !== undefined ? ` error ${ev.values.error.toExponential(3)}` : ''}`,
-            values: { energyEv: entry.energyEv, ...ev.values },
-          }),
-      });
+      result = await reconstructEnergy(source, prev, i, entries.length, opts);
     } finally {
       await source.close?.();
     }
