@@ -10,7 +10,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { PtyxanesError } from '../core/errors.ts';
-import { listCxiEntries } from './cxi-read.ts';
+import { listCxiEntries } from './cxi-open.ts';
 import { firstLine } from './h5.ts';
 
 /** Extensions read as CXI/HDF5 (as the pipeline's series discovery does). */
