@@ -170,7 +170,9 @@ export async function correlatePairsThreaded(
   const shared: PairSet = big
     ? { ...set, ref: toShared(set.ref), mov: toShared(set.mov), refMask: set.refMask && toShared(set.refMask), movMask: set.movMask && toShared(set.movMask) }
     : set;
-  const job: Omit<PairJob, 'id'> = { set: shared, opts, counter: new SharedArrayBuffer(8), results: new SharedArrayBuffer(8 * 4 * n), done: new SharedArrayBuffer(n) };
+  // Plain buffers where there are no threads: browsers without cross-origin isolation have no SharedArrayBuffer.
+  const buf = (bytes: number) => (big ? new SharedArrayBuffer(bytes) : (new ArrayBuffer(bytes) as unknown as SharedArrayBuffer));
+  const job: Omit<PairJob, 'id'> = { set: shared, opts, counter: buf(8), results: buf(8 * 4 * n), done: buf(n) };
   const counter = new Int32Array(job.counter);
   const c = new PairCorrelator(set, opts);
   const jobs: Promise<void>[] = [];
