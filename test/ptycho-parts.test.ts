@@ -68,10 +68,10 @@ describe('ePIE parts', () => {
     // The row gather equals a direct per-position sum with the same normalisation.
     const B = 5;
     const num = randomComplex(B * h * w, rng);
-    const den = Float32Array.from({ length: 2 * B * h * w }, () => 0.5 + rng.next());
+    const pw = Float32Array.from({ length: B * h * w }, () => 0.5 + rng.next());
     const windows = Array.from({ length: B }, (_, slot) => ({ slot, ix: ix[slot], iy: iy[slot], maxP: 1 + slot }));
     const obj = new Float32Array(2 * objH * objW);
-    gatherObjectRows(obj, objW, 0, objH, windows, h, w, num, den, 0.7, 0.3, new Float64Array(2 * objW), new Float64Array(objW), new Float64Array(objW));
+    gatherObjectRows(obj, objW, 0, objH, windows, h, w, num, pw, 0.7, 0.3, new Float64Array(2 * objW), new Float64Array(objW), new Float64Array(objW));
     const r = iy[2] + 3;
     const c = ix[2] + 4;
     let nr = 0;
@@ -82,7 +82,7 @@ describe('ePIE parts', () => {
       const v = c - win.ix;
       if (u < 0 || v < 0 || u >= h || v >= w) continue;
       nr += num[2 * (win.slot * h * w + u * w + v)];
-      dd += den[2 * (win.slot * h * w + u * w + v)];
+      dd += pw[win.slot * h * w + u * w + v];
       mx = Math.max(mx, win.maxP);
     }
     expect(obj[2 * (r * objW + c)]).toBeCloseTo((0.7 * nr) / (0.7 * dd + 0.3 * mx), 5);

@@ -7,7 +7,7 @@
  * equal to shifting a fixed-frame probe both ways, at half the FFTs. Positions on whole
  * pixels cost no shift at all. The probe is shifted back only when read.
  */
-import { CpuFft2d } from '../fft/index.ts';
+import { CpuFft2d, ScrambledFft2d } from '../fft/index.ts';
 import { throwIfAborted } from '../core/progress.ts';
 import type { EngineSetup, EngineState, EpieEngine, IterationError } from './engine.ts';
 import { applyRamp, exitWave, fillRamp, modulusDelta, updateSequential } from './kernels.cpu.ts';
@@ -30,13 +30,14 @@ export class CpuSequentialEngine implements EpieEngine {
   readonly threads = 1;
   private readonly obj: Float32Array;
   private readonly probe: Float32Array;
-  private readonly psi: Float32Array;
+  private readonly psi: Float64Array;
   private readonly power: Float64Array;
   private readonly rx: Float64Array;
   private readonly ry: Float64Array;
   private readonly maxOut = new Float64Array(2);
   private readonly errOut = new Float64Array(2);
   private readonly fft: CpuFft2d;
+  private readonly sfft: ScrambledFft2d;
   private curDx = 0;
   private curDy = 0;
 
@@ -44,11 +45,12 @@ export class CpuSequentialEngine implements EpieEngine {
     const { height: h, width: w } = s.store;
     this.obj = Float32Array.from(s.object);
     this.probe = Float32Array.from(s.probe);
-    this.psi = new Float32Array(2 * s.modes * h * w);
+    this.psi = new Float64Array(2 * s.modes * h * w);
     this.power = new Float64Array(h * w);
     this.rx = new Float64Array(2 * w);
     this.ry = new Float64Array(2 * h);
     this.fft = new CpuFft2d(h, w);
+    this.sfft = new ScrambledFft2d(h, w);
   }
 
   async iterate(plan: IterationPlan, updateProbe: boolean): Promise<IterationError> {
@@ -57,7 +59,7 @@ export class CpuSequentialEngine implements EpieEngine {
     const w = store.width;
     const n = h * w;
     const frame = 2 * n;
-    const { obj, probe, psi, power, maxOut, errOut, fft } = this;
+    const { obj, probe, psi, power, maxOut, errOut, fft, sfft } = this;
     const objW = scan.objectWidth;
     errOut.fill(0);
     for (const visit of plan.visits) {
@@ -74,11 +76,12 @@ export class CpuSequentialEngine implements EpieEngine {
           this.curDy = scan.dy[j];
         }
         exitWave(probe, 0, K, h, w, obj, objW, scan.ix[j], scan.iy[j], psi, power, maxOut);
-        for (let k = 0; k < K; k++) fft.transform(psi, 'forward', k * frame);
+        // Fourier space stays bit-reversed (the store's order); the unnormalised inverse's n is folded into a, b.
+        for (let k = 0; k < K; k++) sfft.forward(psi, k * frame);
         modulusDelta(psi, K, n, amp, (j - base) * n, errOut);
-        for (let k = 0; k < K; k++) fft.transform(psi, 'inverse', k * frame);
-        const a = maxOut[0] > 0 ? alpha / maxOut[0] : 0;
-        const b = updateProbe && maxOut[1] > 0 ? beta / maxOut[1] : 0;
+        for (let k = 0; k < K; k++) sfft.inverse(psi, k * frame);
+        const a = maxOut[0] > 0 ? alpha / (n * maxOut[0]) : 0;
+        const b = updateProbe && maxOut[1] > 0 ? beta / (n * maxOut[1]) : 0;
         updateSequential(psi, probe, 0, K, h, w, obj, objW, scan.ix[j], scan.iy[j], a, b);
       }
     }

@@ -65,6 +65,8 @@ export async function reconstructEpie(source: FrameSource, opts: EpieOptions & R
     chunkFrames: Math.max(1, Math.floor(chunkBytes / frameBytes)),
     hostBudgetBytes: o.hostBudgetBytes,
     shared: useWorkers,
+    // The CPU engines transform without permuting (ScrambledFft2d): their Fourier space is bit-reversed.
+    order: backend.kind === 'cpu' ? 'bitReversed' : 'natural',
     signal,
   });
   rss.sample();
