@@ -72,6 +72,16 @@ describe('ePIE on the GPU agrees with the CPU (same seed, same order)', () => {
     expectAgreement(cpu, gpu);
   });
 
+  it('mPIE rule: rPIE steps, object momentum and the modulus bound, sequential and parallel', async (t) => {
+    const ctx = await gpuOrSkip(t.skip);
+    const d = makeSyntheticPtycho({ n, scanX: 6, scanY: 6, seed: 26 });
+    for (const mode of ['sequential', 'parallel'] as const) {
+      // Momentum every 5 positions so a few steps happen within the iterations compared.
+      const [cpu, gpu] = await bothBackends(d, { mode, engine: 'mpie', momentumEvery: 5, objectAmplitudeMax: 1, batchSize: 8 }, ctx);
+      expectAgreement(cpu, gpu);
+    }
+  });
+
   it('sequential with two modes, orthogonalised on the GPU', async (t) => {
     const ctx = await gpuOrSkip(t.skip);
     const d = makeSyntheticPtycho({ n, scanX: 5, scanY: 5, modes: 2, seed: 23 });

@@ -12,6 +12,7 @@ import { CpuFft2d } from '../fft/index.ts';
 import { throwIfAborted } from '../core/progress.ts';
 import type { EngineSetup, EngineState, EpieEngine, IterationError } from './engine.ts';
 import type { BatchWindow } from './kernels.cpu.ts';
+import { clampModulus, Momentum } from './momentum.ts';
 import { orthogonalizeModes } from './modes.ts';
 import type { IterationPlan } from './order.ts';
 import { createRunners, type RunnerHandle } from './worker-pool.ts';
@@ -42,10 +43,14 @@ export class CpuParallelEngine implements EpieEngine {
     this.fft = new CpuFft2d(s.store.height, s.store.width);
     this.S = new Float32Array(P.length);
     this.anyShifted = s.scan.dx.some((v) => v !== 0) || s.scan.dy.some((v) => v !== 0);
+    this.momentum = s.rule.momentum ? new Momentum(obj) : null;
   }
 
   /** Whether any position has a subpixel remainder (else Q = F P is never read and not kept up to date). */
   private readonly anyShifted: boolean;
+  /** 'mpie' rule: object momentum between batches. */
+  private readonly momentum: Momentum | null;
+  private sinceMomentum = 0;
 
   get threads(): number {
     return this.runners.length;
@@ -75,6 +80,16 @@ export class CpuParallelEngine implements EpieEngine {
     const runners = await createRunners(inits, shared);
     const used = runners.length;
     return new CpuParallelEngine(s, obj, P, Q, o2s.slice(0, used), accs.slice(0, used), accsReal.slice(0, used), runners);
+  }
+
+  /** After a batch: the rule's object momentum step once `every` positions have been updated. */
+  private afterBatch(count: number): void {
+    const m = this.s.rule.momentum;
+    if (!this.momentum || !m) return;
+    this.sinceMomentum += count;
+    if (this.sinceMomentum < m.every) return;
+    this.sinceMomentum = 0;
+    this.momentum.step(this.obj, m.friction, m.feedback, this.s.rule.objectAmplitudeMax);
   }
 
   async iterate(plan: IterationPlan, updateProbe: boolean): Promise<IterationError> {
@@ -124,8 +139,10 @@ export class CpuParallelEngine implements EpieEngine {
         const band = Math.ceil((bottom - top) / T);
         await Promise.all(this.runners.map((r, t) => r.gather(top + t * band, Math.min(bottom, top + (t + 1) * band), windows)));
         if (updateProbe) this.probeStep(sumMaxO, shifted > 0);
+        this.afterBatch(count);
       }
     }
+    if (this.s.rule.objectAmplitudeMax !== null) clampModulus(this.obj, this.s.rule.objectAmplitudeMax);
     return { residual, intensity };
   }
 

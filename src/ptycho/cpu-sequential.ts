@@ -11,6 +11,8 @@ import { CpuFft2d, ScrambledFft2d } from '../fft/index.ts';
 import { throwIfAborted } from '../core/progress.ts';
 import type { EngineSetup, EngineState, EpieEngine, IterationError } from './engine.ts';
 import { applyRamp, exitWave, fillRamp, modulusDelta, updateSequential } from './kernels.cpu.ts';
+import { updateSequentialRpie } from './kernels-rpie.cpu.ts';
+import { clampModulus, Momentum } from './momentum.ts';
 import { orthogonalizeModes } from './modes.ts';
 import type { IterationPlan } from './order.ts';
 
@@ -40,6 +42,9 @@ export class CpuSequentialEngine implements EpieEngine {
   private readonly sfft: ScrambledFft2d;
   private curDx = 0;
   private curDy = 0;
+  /** 'mpie' rule: object momentum. */
+  private readonly momentum: Momentum | null;
+  private sinceMomentum = 0;
 
   constructor(private readonly s: EngineSetup) {
     const { height: h, width: w } = s.store;
@@ -51,10 +56,11 @@ export class CpuSequentialEngine implements EpieEngine {
     this.ry = new Float64Array(2 * h);
     this.fft = new CpuFft2d(h, w);
     this.sfft = new ScrambledFft2d(h, w);
+    this.momentum = s.rule.momentum ? new Momentum(this.obj) : null;
   }
 
   async iterate(plan: IterationPlan, updateProbe: boolean): Promise<IterationError> {
-    const { store, scan, modes: K, alpha, beta, signal } = this.s;
+    const { store, scan, modes: K, alpha, beta, signal, rule } = this.s;
     const h = store.height;
     const w = store.width;
     const n = h * w;
@@ -80,11 +86,21 @@ export class CpuSequentialEngine implements EpieEngine {
         for (let k = 0; k < K; k++) sfft.forward(psi, k * frame);
         modulusDelta(psi, K, n, amp, (j - base) * n, errOut);
         for (let k = 0; k < K; k++) sfft.inverse(psi, k * frame);
-        const a = maxOut[0] > 0 ? alpha / (n * maxOut[0]) : 0;
-        const b = updateProbe && maxOut[1] > 0 ? beta / (n * maxOut[1]) : 0;
-        updateSequential(psi, probe, 0, K, h, w, obj, objW, scan.ix[j], scan.iy[j], a, b);
+        if (rule.objectGamma === 1 && rule.probeGamma === 1) {
+          const a = maxOut[0] > 0 ? alpha / (n * maxOut[0]) : 0;
+          const b = updateProbe && maxOut[1] > 0 ? beta / (n * maxOut[1]) : 0;
+          updateSequential(psi, probe, 0, K, h, w, obj, objW, scan.ix[j], scan.iy[j], a, b);
+        } else if (maxOut[0] > 0) {
+          const b = updateProbe && maxOut[1] > 0 ? beta / n : 0;
+          updateSequentialRpie(psi, probe, K, h, w, obj, objW, scan.ix[j], scan.iy[j], alpha / n, rule.objectGamma, maxOut[0], b, rule.probeGamma, maxOut[1]);
+        }
+        if (this.momentum && rule.momentum && ++this.sinceMomentum >= rule.momentum.every) {
+          this.sinceMomentum = 0;
+          this.momentum.step(obj, rule.momentum.friction, rule.momentum.feedback, rule.objectAmplitudeMax);
+        }
       }
     }
+    if (rule.objectAmplitudeMax !== null) clampModulus(obj, rule.objectAmplitudeMax);
     return { residual: errOut[0], intensity: errOut[1] };
   }
 

@@ -7,6 +7,7 @@ import type { AmplitudeStore } from './amplitude-store.ts';
 import type { ScanPixels } from './geometry.ts';
 import type { IterationPlan } from './order.ts';
 import type { EpieMode } from './types.ts';
+import type { UpdateRule } from './update-rule.ts';
 
 export interface EngineSetup {
   store: AmplitudeStore;
@@ -17,6 +18,8 @@ export interface EngineSetup {
   /** Parallel mode: weight of the max term in the step denominators. */
   gamma: number;
   mode: EpieMode;
+  /** Coefficients of the generic update, momentum, modulus bound ('epie' / 'mpie'). */
+  rule: UpdateRule;
   batchSize: number;
   /** Initial object [objH, objW] complex. */
   object: Float32Array;

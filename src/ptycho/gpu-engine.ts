@@ -51,6 +51,9 @@ class GpuEngine implements EpieEngine {
   private shiftFlags: Uint8Array | null = null;
   /** Every position on whole pixels: the parallel path skips the shifts (two FFTs per position). */
   private readonly wholePixels: boolean;
+  /** 'mpie' rule: object anchor and velocity, and the step/bound parameters (momentum.ts twin). */
+  private readonly mom: { last: GPUBuffer; vel: GPUBuffer; step: GPUBuffer; clamp: GPUBuffer } | null;
+  private sinceMomentum = 0;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -90,6 +93,25 @@ class GpuEngine implements EpieEngine {
       gram: set.storage(Math.max(1, pairs) * this.nwg * 8, 'epie gram partials'),
       mixm: set.storage(K * K * 8, 'epie mode mixing'),
     };
+    const rule = s.rule;
+    if (rule.momentum || rule.objectAmplitudeMax !== null) {
+      const mparams = (mode: number) => {
+        const buf = new ArrayBuffer(32);
+        new Uint32Array(buf).set([s.object.length / 2, mode]);
+        new Float32Array(buf).set([rule.momentum?.friction ?? 0, rule.momentum?.feedback ?? 0, rule.objectAmplitudeMax ?? -1], 2);
+        const u = set.uniform(32, `epie momentum params ${mode}`);
+        ctx.upload(u, new Uint8Array(buf));
+        return u;
+      };
+      this.mom = {
+        last: set.storage(rule.momentum ? s.object : new Float32Array(4), 'epie object anchor'),
+        vel: set.storage(rule.momentum ? s.object.length * 4 : 16, 'epie object velocity'),
+        step: mparams(0),
+        clamp: mparams(1),
+      };
+    } else {
+      this.mom = null;
+    }
     if (s.mode === 'sequential') {
       const table = new Uint32Array(4 * nSteps);
       for (let i = 0; i < nSteps; i++) {
@@ -117,8 +139,9 @@ class GpuEngine implements EpieEngine {
     const u = new Uint32Array(buf);
     const f = new Float32Array(buf);
     u.set([store.height, store.width, this.n, modes, scan.objectWidth, this.nwg, updateProbe ? 1 : 0, Math.log2(store.width)]);
-    f.set([alpha, beta, gamma, 0], 8);
+    f.set([alpha, beta, gamma, this.s.rule.objectGamma], 8);
     u.set([scan.objectHeight, Math.ceil(scan.objectWidth / TILE), 0, 0], 12);
+    f[14] = this.s.rule.probeGamma;
     this.ctx.upload(this.b.params, u);
   }
 
@@ -229,9 +252,11 @@ class GpuEngine implements EpieEngine {
         enc.copyBufferToBuffer(b.cursorTable, cursorIndex * CURSOR_BYTES, b.cursor, 0, CURSOR_BYTES);
         if (parallel) this.encodeBatch(enc, count, cursors[4 * cursorIndex + 3], modG, updateProbe, pix);
         else this.encodeStep(enc, stepBase + start, modG, pix);
+        this.encodeMomentum(enc, count);
       }
       stepBase += v.frames.length;
     }
+    if (this.mom && s.rule.objectAmplitudeMax !== null) this.encodeObjectPass(enc, this.mom.clamp);
     // Per-step error sums, then one small read.
     const errG = this.group('err', p.errReduce, [b.partials, b.stepErr, b.params, b.errCursor]);
     const [gx, gy] = gridFor(nSteps, 1, ctx.limits.maxComputeWorkgroupsPerDimension);
@@ -249,6 +274,24 @@ class GpuEngine implements EpieEngine {
       intensity += e[2 * i + 1];
     }
     return { residual, intensity };
+  }
+
+  /** The rule's object momentum step once `every` positions have been updated (as the CPU engines count). */
+  private encodeMomentum(enc: GPUCommandEncoder, count: number): void {
+    const m = this.s.rule.momentum;
+    if (!this.mom || !m) return;
+    this.sinceMomentum += count;
+    if (this.sinceMomentum < m.every) return;
+    this.sinceMomentum = 0;
+    this.encodeObjectPass(enc, this.mom.step);
+  }
+
+  /** shaders/epie_momentum.wgsl over the whole object with the given parameters (step or bound only). */
+  private encodeObjectPass(enc: GPUCommandEncoder, params: GPUBuffer): void {
+    const { p, b, mom } = this;
+    const [gx, gy] = gridFor(this.s.object.length / 2, WG, this.ctx.limits.maxComputeWorkgroupsPerDimension);
+    const key = params === mom!.step ? 'momStep' : 'momClamp';
+    this.dispatch(enc, p.momentum, this.group(key, p.momentum, [b.obj, mom!.last, mom!.vel, params]), gx, gy);
   }
 
   /** Sequential: one position (step index `step`), probe in the chain frame. */

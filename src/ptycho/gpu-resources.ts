@@ -28,6 +28,7 @@ const KERNELS = {
   reduce: ['epie_probe_reduce', 'reduce'],
   apply: ['epie_probe_reduce', 'apply'],
   errReduce: ['epie_error_reduce', 'main'],
+  momentum: ['epie_momentum', 'main'],
   gram: ['epie_modes', 'gram'],
   eig: ['epie_modes', 'eig'],
   mix: ['epie_modes', 'mix'],

@@ -8,7 +8,20 @@ import type { FrameSource } from '../core/frames.ts';
 import { MAX_FFT_SIZE, MIN_FFT_SIZE } from '../fft/index.ts';
 import { MAX_PROBE_MODES } from './modes.ts';
 import type { EpieMode, EpieOptions } from './types.ts';
+import { updateRule, type RuleOptions } from './update-rule.ts';
 
+/** Default update rule: measured in BENCHMARKS.md (ePIE: convergence from a probe guess). */
+export const DEFAULT_ENGINE = 'mpie';
+
+/**
+ * Default mode per backend: mini-batches ('parallel') keep a GPU busy; on the CPU one
+ * position at a time ('sequential') is both faster per iteration (no batch terms or gather;
+ * 2 cores: 0.66 vs 1.1 ms per position, one thread) and converges further per iteration
+ * (BENCHMARKS.md, ePIE: convergence from a probe guess).
+ */
+export function defaultMode(backend: 'cpu' | 'gpu'): EpieMode {
+  return backend === 'cpu' ? 'sequential' : 'parallel';
+}
 export const DEFAULT_MODE: EpieMode = 'parallel';
 
 export interface ResolvedOptions {
@@ -31,6 +44,8 @@ export interface ResolvedOptions {
   normalizeModulus: boolean;
   regularization: number;
   subpixel: 'fourier' | 'nearest';
+  /** The update rule's options, completed by the object size in reconstruct (updateRule). */
+  rule: Omit<RuleOptions, 'objectPixels' | 'probePixels'>;
 }
 
 /** Cores available to this process (Node's os module when present, else the browser's hint). */
@@ -79,7 +94,19 @@ export function resolveOptions(o: EpieOptions, label: string): ResolvedOptions {
   if (subpixel !== 'fourier' && subpixel !== 'nearest') {
     throw new PtyxanesError('unknown subpixel handling', { file: label, field: 'subpixel', expected: "'fourier' or 'nearest'", found: String(o.subpixel) });
   }
+  const regularization = num('regularization', o.regularization, 0.2, 0, 1);
+  if (o.objectAmplitudeMax !== undefined && o.objectAmplitudeMax !== null) num('objectAmplitudeMax', o.objectAmplitudeMax, 1, 1e-6, Infinity);
+  const rule = {
+    engine: o.engine ?? DEFAULT_ENGINE,
+    regularization,
+    momentumFriction: o.momentumFriction === undefined ? undefined : num('momentumFriction', o.momentumFriction, 0.7, 0, 1),
+    momentumFeedback: o.momentumFeedback === undefined ? undefined : num('momentumFeedback', o.momentumFeedback, 0.3, 0, 2),
+    momentumEvery: o.momentumEvery === undefined ? undefined : int('momentumEvery', o.momentumEvery, 20, 1),
+    objectAmplitudeMax: o.objectAmplitudeMax,
+  };
+  updateRule({ ...rule, objectPixels: 1, probePixels: 1 }, label); // checks the engine name now
   return {
+    rule,
     subpixel,
     iterations: int('iterations', o.iterations, 50, 0),
     alpha: num('alpha', o.alpha, 1, 0, 2),
@@ -100,7 +127,7 @@ export function resolveOptions(o: EpieOptions, label: string): ResolvedOptions {
     targetError: num('targetError', o.targetError, -1, -1, Infinity),
     illuminationThreshold: num('illuminationThreshold', o.illuminationThreshold, 0.1, 0, 1),
     normalizeModulus: o.normalizeModulus ?? true,
-    regularization: num('regularization', o.regularization, 0.2, 0, 1),
+    regularization,
   };
 }
 

@@ -25,10 +25,11 @@ import { createGpuEngine } from './gpu-engine.ts';
 import { checkProbeArray, initialObject, initialProbe } from './init.ts';
 import { PeakRss, nowS } from './memory.ts';
 import { gramMatrix } from './modes.ts';
-import { autoBatchSize, availableCores, checkSource, resolveOptions } from './options.ts';
+import { autoBatchSize, availableCores, checkSource, defaultMode, resolveOptions } from './options.ts';
 import { iterationPlan, Rng } from './order.ts';
 import { illuminationMap, normalizeObjectModulus, removePhaseRamp, wellLitMask } from './postprocess.ts';
 import type { EpieOptions, EpieResult } from './types.ts';
+import { updateRule } from './update-rule.ts';
 
 export async function reconstructEpie(source: FrameSource, opts: EpieOptions & RunControl = {}): Promise<EpieResult> {
   if (!source || typeof source.readFrames !== 'function') {
@@ -52,9 +53,10 @@ export async function reconstructEpie(source: FrameSource, opts: EpieOptions & R
   // Cheap checks of user arrays before reading any pattern.
   const object = initialObject(opts.objectInit, scan.objectHeight, scan.objectWidth, label);
   const pi = opts.probeInit;
-  if (pi && typeof pi === 'object') checkProbeArray('zonePlate' in pi ? pi.zonePlate : pi, n, n, label);
+  if (pi && typeof pi === 'object' && ('zonePlate' in pi || 'data' in pi)) checkProbeArray('zonePlate' in pi ? pi.zonePlate : pi, n, n, label);
 
   const backend = await resolveBackend(opts.backend ?? 'auto', opts.ctx);
+  if (opts.mode === undefined) o.mode = defaultMode(backend.kind);
   const threads = o.threads || Math.min(8, await availableCores());
   const useWorkers = backend.kind === 'cpu' && o.mode === 'parallel' && threads > 1;
   const frameBytes = 4 * n * n;
@@ -70,13 +72,13 @@ export async function reconstructEpie(source: FrameSource, opts: EpieOptions & R
     signal,
   });
   rss.sample();
-  const probe = initialProbe(pi, store, o.probeModes, o.seed, label);
+  const probe = initialProbe(pi, store, o.probeModes, o.seed, label, pixelSizeM);
   let batchSize = o.batchSize || autoBatchSize(source.nFrames);
   if (backend.kind === 'gpu') {
     // A batch's K·B frames must fit one storage binding (1024² frames: at most 256 MiB / 8 MiB).
     batchSize = Math.max(1, Math.min(batchSize, Math.floor(backend.ctx.limits.maxStorageBufferBindingSize / (8 * n * n * o.probeModes))));
   }
-  const setup: EngineSetup = { store, scan, modes: o.probeModes, alpha: o.alpha, beta: o.beta, gamma: o.regularization, mode: o.mode, batchSize, object, probe, signal };
+  const setup: EngineSetup = { store, scan, modes: o.probeModes, alpha: o.alpha, beta: o.beta, gamma: o.regularization, mode: o.mode, rule: updateRule({ ...o.rule, objectPixels: scan.objectHeight * scan.objectWidth, probePixels: n * n }, label), batchSize, object, probe, signal };
   const tLoad = nowS();
   const engine: EpieEngine =
     backend.kind === 'gpu'
