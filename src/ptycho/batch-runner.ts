@@ -10,6 +10,7 @@
  * Runs inline or inside a worker thread (epie-worker.ts).
  */
 import { CpuFft2d, ScrambledFft2d } from '../fft/index.ts';
+import { positionTerms } from './positions.ts';
 import { accumulateShiftedBack, batchTerms, exitWave, fillRamp, gatherObjectRows, modulusDelta, rampCopy, type BatchWindow } from './kernels.cpu.ts';
 
 export interface RunnerInit {
@@ -37,6 +38,8 @@ export interface RunnerInit {
   iy: Int32Array;
   dx: Float64Array;
   dy: Float64Array;
+  /** Position refinement sums [numX, denX, numY, denY] per frame (positions.ts), shared; null = no refinement. */
+  posSums: Float64Array | null;
 }
 
 export interface TermsResult {
@@ -87,8 +90,8 @@ export class BatchRunner {
   }
 
   /** Phase 1 for global frames `frames`, writing batch slots `slots`. */
-  terms(frames: Int32Array, slots: Int32Array, updateProbe: boolean): TermsResult {
-    const { h, w, K, objW, obj, P, Q, acc, accReal, o2, ix, iy, dx, dy, num, pw } = this.s;
+  terms(frames: Int32Array, slots: Int32Array, updateProbe: boolean, refine = false): TermsResult {
+    const { h, w, K, objW, obj, P, Q, acc, accReal, o2, ix, iy, dx, dy, num, pw, posSums } = this.s;
     const n = h * w;
     const frame = 2 * n;
     const { fft, sfft, ps, psi, power, rx, ry, maxOut, errOut } = this;
@@ -119,6 +122,7 @@ export class BatchRunner {
       for (let k = 0; k < K; k++) sfft.forward(psi, k * frame);
       modulusDelta(psi, K, n, this.amp, (j - this.base) * n, errOut);
       for (let k = 0; k < K; k++) sfft.inverse(psi, k * frame);
+      if (refine && posSums) positionTerms(probe, 0, K, h, w, obj, objW, ix[j], iy[j], psi, 1 / n, posSums, 4 * j);
       const o2acc = updateProbe ? o2 : null;
       batchTerms(probe, 0, psi, 1 / n, K, h, w, obj, objW, ix[j], iy[j], num, slots[t] * frame, pw, slots[t] * n, o2acc, whole ? accReal : psi, whole);
       if (updateProbe && !whole) {

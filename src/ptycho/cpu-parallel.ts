@@ -42,7 +42,8 @@ export class CpuParallelEngine implements EpieEngine {
   ) {
     this.fft = new CpuFft2d(s.store.height, s.store.width);
     this.S = new Float32Array(P.length);
-    this.anyShifted = s.scan.dx.some((v) => v !== 0) || s.scan.dy.some((v) => v !== 0);
+    // Refined positions leave whole pixels: keep Q then.
+    this.anyShifted = s.refiner !== null || s.scan.dx.some((v) => v !== 0) || s.scan.dy.some((v) => v !== 0);
     this.momentum = s.rule.momentum ? new Momentum(obj) : null;
   }
 
@@ -76,7 +77,7 @@ export class CpuParallelEngine implements EpieEngine {
     const accs = Array.from({ length: T }, () => f64(2 * s.modes * n, shared));
     const accsReal = Array.from({ length: T }, () => f64(2 * s.modes * n, shared));
     const { ix, iy, dx, dy, objectWidth } = s.scan;
-    const inits = accs.map((acc, t) => ({ h, w, K: s.modes, objW: objectWidth, alpha: s.alpha, gamma: s.gamma, obj, P, Q, num, pw, o2: o2s[t], acc, accReal: accsReal[t], ix, iy, dx, dy }));
+    const inits = accs.map((acc, t) => ({ h, w, K: s.modes, objW: objectWidth, alpha: s.alpha, gamma: s.gamma, obj, P, Q, num, pw, o2: o2s[t], acc, accReal: accsReal[t], ix, iy, dx, dy, posSums: s.refiner?.sums ?? null }));
     const runners = await createRunners(inits, shared);
     const used = runners.length;
     return new CpuParallelEngine(s, obj, P, Q, o2s.slice(0, used), accs.slice(0, used), accsReal.slice(0, used), runners);
@@ -92,7 +93,7 @@ export class CpuParallelEngine implements EpieEngine {
     this.momentum.step(this.obj, m.friction, m.feedback, this.s.rule.objectAmplitudeMax);
   }
 
-  async iterate(plan: IterationPlan, updateProbe: boolean): Promise<IterationError> {
+  async iterate(plan: IterationPlan, updateProbe: boolean, refine = false): Promise<IterationError> {
     const { store, scan, signal } = this.s;
     const T = this.runners.length;
     const h = store.height;
@@ -115,7 +116,7 @@ export class CpuParallelEngine implements EpieEngine {
           }
           return { frames, slots };
         });
-        const results = await Promise.all(this.runners.map((r, t) => r.terms(parts[t].frames, parts[t].slots, updateProbe)));
+        const results = await Promise.all(this.runners.map((r, t) => r.terms(parts[t].frames, parts[t].slots, updateProbe, refine)));
         const windows: BatchWindow[] = new Array(count);
         let sumMaxO = 0;
         let shifted = 0;

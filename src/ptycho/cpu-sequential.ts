@@ -13,6 +13,7 @@ import type { EngineSetup, EngineState, EpieEngine, IterationError } from './eng
 import { applyRamp, exitWave, fillRamp, modulusDelta, updateSequential } from './kernels.cpu.ts';
 import { updateSequentialRpie } from './kernels-rpie.cpu.ts';
 import { clampModulus, Momentum } from './momentum.ts';
+import { positionTerms } from './positions.ts';
 import { orthogonalizeModes } from './modes.ts';
 import type { IterationPlan } from './order.ts';
 
@@ -59,8 +60,8 @@ export class CpuSequentialEngine implements EpieEngine {
     this.momentum = s.rule.momentum ? new Momentum(this.obj) : null;
   }
 
-  async iterate(plan: IterationPlan, updateProbe: boolean): Promise<IterationError> {
-    const { store, scan, modes: K, alpha, beta, signal, rule } = this.s;
+  async iterate(plan: IterationPlan, updateProbe: boolean, refine = false): Promise<IterationError> {
+    const { store, scan, modes: K, alpha, beta, signal, rule, refiner } = this.s;
     const h = store.height;
     const w = store.width;
     const n = h * w;
@@ -86,6 +87,7 @@ export class CpuSequentialEngine implements EpieEngine {
         for (let k = 0; k < K; k++) sfft.forward(psi, k * frame);
         modulusDelta(psi, K, n, amp, (j - base) * n, errOut);
         for (let k = 0; k < K; k++) sfft.inverse(psi, k * frame);
+        if (refine && refiner) positionTerms(probe, 0, K, h, w, obj, objW, scan.ix[j], scan.iy[j], psi, 1 / n, refiner.sums, 4 * j);
         if (rule.objectGamma === 1 && rule.probeGamma === 1) {
           const a = maxOut[0] > 0 ? alpha / (n * maxOut[0]) : 0;
           const b = updateProbe && maxOut[1] > 0 ? beta / (n * maxOut[1]) : 0;

@@ -8,6 +8,7 @@ import type { ScanPixels } from './geometry.ts';
 import type { IterationPlan } from './order.ts';
 import type { EpieMode } from './types.ts';
 import type { UpdateRule } from './update-rule.ts';
+import type { PositionRefiner } from './positions.ts';
 
 export interface EngineSetup {
   store: AmplitudeStore;
@@ -26,6 +27,8 @@ export interface EngineSetup {
   /** Initial probe modes [K, h, w] complex, real space, unshifted. */
   probe: Float32Array;
   signal?: AbortSignal;
+  /** Position refinement: engines add each position's terms into refiner.sums when `iterate` is asked to. */
+  refiner: PositionRefiner | null;
 }
 
 export interface IterationError {
@@ -42,7 +45,8 @@ export interface EngineState {
 }
 
 export interface EpieEngine {
-  iterate(plan: IterationPlan, updateProbe: boolean): Promise<IterationError>;
+  /** One pass over the plan; with `refine`, also each position's refinement terms (setup.refiner.sums). */
+  iterate(plan: IterationPlan, updateProbe: boolean, refine: boolean): Promise<IterationError>;
   orthogonalize(): Promise<void>;
   read(): Promise<EngineState>;
   /** Bytes of GPU buffers held (0 on the CPU). */

@@ -29,6 +29,8 @@ const KERNELS = {
   apply: ['epie_probe_reduce', 'apply'],
   errReduce: ['epie_error_reduce', 'main'],
   momentum: ['epie_momentum', 'main'],
+  posSeq: ['epie_position', 'sequential'],
+  posBatch: ['epie_position', 'batch'],
   gram: ['epie_modes', 'gram'],
   eig: ['epie_modes', 'eig'],
   mix: ['epie_modes', 'mix'],

@@ -30,6 +30,19 @@ import { iterationPlan, Rng } from './order.ts';
 import { illuminationMap, normalizeObjectModulus, removePhaseRamp, wellLitMask } from './postprocess.ts';
 import type { EpieOptions, EpieResult } from './types.ts';
 import { updateRule } from './update-rule.ts';
+import { DEFAULT_REFINE, PositionRefiner, type RefineOptions } from './positions.ts';
+
+/** Refinement settings from the option (undefined/false = off), checked. */
+function resolveRefine(v: EpieOptions['refinePositions'], label: string): RefineOptions | null {
+  if (!v) return null;
+  const r = { ...DEFAULT_REFINE, ...(v === true ? {} : v) };
+  for (const [k, x] of Object.entries(r)) {
+    if (!Number.isFinite(x) || x < 0 || (k !== 'start' && x === 0)) {
+      throw new PtyxanesError('position refinement setting out of range', { file: label, field: `refinePositions.${k}`, expected: k === 'start' ? 'an iteration ≥ 0' : 'pixels > 0', found: String(x) });
+    }
+  }
+  return r;
+}
 
 export async function reconstructEpie(source: FrameSource, opts: EpieOptions & RunControl = {}): Promise<EpieResult> {
   if (!source || typeof source.readFrames !== 'function') {
@@ -45,7 +58,9 @@ export async function reconstructEpie(source: FrameSource, opts: EpieOptions & R
   const n = source.height;
   const g = source.geometry;
   const pixelSizeM = objectPixelSizeM(g.energyEv, g.detectorDistanceM, g.detectorPixelM[0], n);
-  const scan = scanPixels(g.positionsM, n, pixelSizeM, label);
+  const refine = resolveRefine(opts.refinePositions, label);
+  // Refined windows may move up to maxShiftPx: the object grid gets that much more border.
+  const scan = scanPixels(g.positionsM, n, pixelSizeM, label, refine ? 1 + Math.ceil(refine.maxShiftPx) : undefined);
   if (o.subpixel === 'nearest') {
     scan.dx.fill(0);
     scan.dy.fill(0);
@@ -59,6 +74,8 @@ export async function reconstructEpie(source: FrameSource, opts: EpieOptions & R
   if (opts.mode === undefined) o.mode = defaultMode(backend.kind);
   const threads = o.threads || Math.min(8, await availableCores());
   const useWorkers = backend.kind === 'cpu' && o.mode === 'parallel' && threads > 1;
+  if (refine && useWorkers) PositionRefiner.shareScan(scan);
+  const refiner = refine ? new PositionRefiner(scan, n, refine, useWorkers) : null;
   const frameBytes = 4 * n * n;
   // A chunk must fit one GPU storage binding (this makes the order depend on that limit only for chunks above it).
   const chunkBytes = backend.kind === 'gpu' ? Math.min(o.chunkBytes, backend.ctx.limits.maxStorageBufferBindingSize) : o.chunkBytes;
@@ -78,7 +95,7 @@ export async function reconstructEpie(source: FrameSource, opts: EpieOptions & R
     // A batch's K·B frames must fit one storage binding (1024² frames: at most 256 MiB / 8 MiB).
     batchSize = Math.max(1, Math.min(batchSize, Math.floor(backend.ctx.limits.maxStorageBufferBindingSize / (8 * n * n * o.probeModes))));
   }
-  const setup: EngineSetup = { store, scan, modes: o.probeModes, alpha: o.alpha, beta: o.beta, gamma: o.regularization, mode: o.mode, rule: updateRule({ ...o.rule, objectPixels: scan.objectHeight * scan.objectWidth, probePixels: n * n }, label), batchSize, object, probe, signal };
+  const setup: EngineSetup = { store, scan, modes: o.probeModes, alpha: o.alpha, beta: o.beta, gamma: o.regularization, mode: o.mode, rule: updateRule({ ...o.rule, objectPixels: scan.objectHeight * scan.objectWidth, probePixels: n * n }, label), batchSize, object, probe, signal, refiner };
   const tLoad = nowS();
   const engine: EpieEngine =
     backend.kind === 'gpu'
@@ -97,7 +114,9 @@ export async function reconstructEpie(source: FrameSource, opts: EpieOptions & R
     for (let it = 0; it < o.iterations; it++) {
       throwIfAborted(signal);
       const plan = iterationPlan(spec, rng);
-      const e = await engine.iterate(plan, it >= o.probeUpdateStart);
+      const refineNow = refiner !== null && refiner.active(it);
+      const e = await engine.iterate(plan, it >= o.probeUpdateStart, refineNow);
+      if (refineNow) refiner.apply();
       const err = e.intensity > 0 ? e.residual / e.intensity : NaN;
       errors.push(err);
       if (o.probeModes > 1 && (it + 1) % o.orthogonalizeEvery === 0) await engine.orthogonalize();
@@ -122,6 +141,7 @@ export async function reconstructEpie(source: FrameSource, opts: EpieOptions & R
   if (o.normalizeModulus) normalizeObjectModulus(state.object, lit, state.probe);
   const illumination = illuminationMap(state.probe, K, n, n, scan);
   const gram = gramMatrix(state.probe, K, n * n);
+  const shifts = refiner ? refiner.shiftsM() : new Float64Array(g.positionsM.length);
   const objectArr = { data: state.object, shape: [scan.objectHeight, scan.objectWidth] };
   const iterations = errors.length;
   const iterateS = tEnd - tIter;
@@ -134,6 +154,8 @@ export async function reconstructEpie(source: FrameSource, opts: EpieOptions & R
     pixelSizeM,
     originM: scan.originM,
     errors,
+    positionShiftsM: shifts,
+    positionsM: Float64Array.from(g.positionsM, (v, i) => v + shifts[i]),
     illumination: { data: illumination, shape: [scan.objectHeight, scan.objectWidth] },
     illuminatedMask: lit,
     energyEv: g.energyEv,

@@ -35,6 +35,12 @@ export interface EpieOptions {
   momentumFriction?: number;
   momentumFeedback?: number;
   momentumEvery?: number;
+  /**
+   * Refine the scan positions during the iterations (positions.ts): true for the defaults
+   * (from iteration 5, ≤ 0.5 px per iteration, ≤ 8 px in all), or those settings. Refined
+   * positions use exact subpixel shifts. Default off.
+   */
+  refinePositions?: boolean | Partial<import('./positions.ts').RefineOptions>;
   /** Object step α, default 1. */
   alpha?: number;
   /** Probe step β, default 1. */
@@ -121,6 +127,10 @@ export interface EpieResult {
   pixelSizeM: number;
   /** Object pixel (0,0) position (x, y) in metres, same frame as positionsM. */
   originM: [number, number];
+  /** Scan positions (x, y) in metres as used at the end: the refined ones with `refinePositions`, else the input's. */
+  positionsM: Float64Array;
+  /** Refined minus input positions (x, y) in metres (zeros without refinement; subpixel rounding of 'nearest' excluded). */
+  positionShiftsM: Float64Array;
   /** Per-iteration Fourier magnitude error Σ(|Ψ|−√I)²/ΣI over valid pixels. */
   errors: number[];
   /** Σ_j Σ_k |P_k(r − r_j)|² on the object grid. */
