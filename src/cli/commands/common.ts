@@ -8,8 +8,8 @@ export const BACKEND_OPTION: Record<string, OptionSpec> = {
 
 export const EPIE_OPTIONS: Record<string, OptionSpec> = {
   iterations: { type: 'int', meta: 'N', help: 'ePIE iterations per energy (default 50)' },
-  mode: { type: 'string', choices: ['parallel', 'sequential'], help: 'ePIE update scheme (default: sequential on the CPU, parallel on the GPU)' },
-  engine: { type: 'string', choices: ['mpie', 'epie'], help: "update rule: 'mpie' (default: rPIE steps, object momentum, |O| ≤ 1) or plain 'epie'" },
+  mode: { type: 'string', choices: ['parallel', 'sequential'], help: 'ePIE update scheme (default: sequential on the CPU from --probe-init mean-pattern, else parallel)' },
+  engine: { type: 'string', choices: ['mpie', 'epie'], help: "update rule: 'mpie' (rPIE steps, object momentum, |O| ≤ 1; default in sequential mode) or plain 'epie' (default in parallel mode)" },
   'probe-modes': { type: 'int', meta: 'K', help: 'incoherent probe modes (default 1)' },
   alpha: { type: 'number', help: 'object step size (default 1)' },
   beta: { type: 'number', help: 'probe step size (default 1)' },
