@@ -27,6 +27,40 @@ export function fourierShift(fft: CpuFft2d, data: Float32Array, K: number, h: nu
   for (let k = 0; k < K; k++) fft.transform(data, 'inverse', k * frame);
 }
 
+/**
+ * fourierShift through the non-permuting pair (ScrambledFft2d) in the float64 `scratch`
+ * (K frames): the same shift at about two thirds of the cost, the ramp applied in
+ * bit-reversed order. The hot path's version; `fourierShift` serves reads and tests.
+ */
+export function fourierShiftScrambled(sfft: ScrambledFft2d, data: Float32Array, K: number, h: number, w: number, dx: number, dy: number, rx: Float64Array, ry: Float64Array, scratch: Float64Array): void {
+  const frame = 2 * h * w;
+  fillRamp(rx, w, dx);
+  fillRamp(ry, h, dy);
+  const { revH, revW } = sfft;
+  const inv = 1 / (h * w);
+  for (let k = 0; k < K; k++) {
+    const off = k * frame;
+    for (let i = 0; i < frame; i++) scratch[off + i] = data[off + i];
+    sfft.forward(scratch, off);
+    for (let r = 0, p = off; r < h; r++) {
+      const yr = ry[2 * revH[r]];
+      const yi = ry[2 * revH[r] + 1];
+      for (let c = 0; c < w; c++, p += 2) {
+        const xr = rx[2 * revW[c]];
+        const xi = rx[2 * revW[c] + 1];
+        const er = xr * yr - xi * yi;
+        const ei = xr * yi + xi * yr;
+        const dr = scratch[p];
+        const di = scratch[p + 1];
+        scratch[p] = dr * er - di * ei;
+        scratch[p + 1] = dr * ei + di * er;
+      }
+    }
+    sfft.inverse(scratch, off);
+    for (let i = 0; i < frame; i++) data[off + i] = inv * scratch[off + i];
+  }
+}
+
 export class CpuSequentialEngine implements EpieEngine {
   readonly gpuBytes = 0;
   readonly gpuResident = false;
@@ -78,7 +112,7 @@ export class CpuSequentialEngine implements EpieEngine {
         const ddx = scan.dx[j] - this.curDx;
         const ddy = scan.dy[j] - this.curDy;
         if (ddx !== 0 || ddy !== 0) {
-          fourierShift(fft, probe, K, h, w, ddx, ddy, this.rx, this.ry);
+          fourierShiftScrambled(sfft, probe, K, h, w, ddx, ddy, this.rx, this.ry, psi);
           this.curDx = scan.dx[j];
           this.curDy = scan.dy[j];
         }
