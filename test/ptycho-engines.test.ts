@@ -88,5 +88,8 @@ describe('position refinement (2-pixel random position errors)', () => {
     // Mini-batches move positions more slowly (one step per iteration from averaged objects).
     expect(maxError(par.positionsM)).toBeLessThan(0.5 * maxError(d.source.geometry.positionsM));
     await expect(reconstructEpie(d.source, { ...base, iterations: 1, refinePositions: { maxStepPx: 0 } })).rejects.toThrow(/refinePositions.maxStepPx/);
+    // A start object on the plain grid (a warm start's) goes into the refined scan's wider grid.
+    const warm = await reconstructEpie(d.source, { ...base, iterations: 1, refinePositions: true, objectInit: plain.object });
+    expect(warm.object.shape).toEqual(refined.object.shape);
   });
 });

@@ -32,6 +32,23 @@ import type { EpieOptions, EpieResult } from './types.ts';
 import { updateRule } from './update-rule.ts';
 import { DEFAULT_REFINE, PositionRefiner, type RefineOptions } from './positions.ts';
 
+/**
+ * An object given on the scan's plain grid (e.g. warmStartInit's) embedded in the refined
+ * scan's wider grid (ones in the extra border); other shapes pass through to be checked.
+ */
+function onRefinedGrid(init: EpieOptions['objectInit'], positionsM: Float64Array, n: number, pixelSizeM: number, scan: { objectHeight: number; objectWidth: number }, label: string): EpieOptions['objectInit'] {
+  if (!init) return init;
+  const plain = scanPixels(positionsM, n, pixelSizeM, label);
+  const [h, w] = init.shape;
+  if (h !== plain.objectHeight || w !== plain.objectWidth) return init;
+  const dy = (scan.objectHeight - h) / 2;
+  const dx = (scan.objectWidth - w) / 2;
+  const out = new Float32Array(2 * scan.objectHeight * scan.objectWidth);
+  for (let i = 0; i < out.length; i += 2) out[i] = 1;
+  for (let r = 0; r < h; r++) out.set(init.data.subarray(2 * r * w, 2 * (r + 1) * w), 2 * ((r + dy) * scan.objectWidth + dx));
+  return { data: out, shape: [scan.objectHeight, scan.objectWidth] };
+}
+
 /** Refinement settings from the option (undefined/false = off), checked. */
 function resolveRefine(v: EpieOptions['refinePositions'], label: string): RefineOptions | null {
   if (!v) return null;
@@ -66,7 +83,7 @@ export async function reconstructEpie(source: FrameSource, opts: EpieOptions & R
     scan.dy.fill(0);
   }
   // Cheap checks of user arrays before reading any pattern.
-  const object = initialObject(opts.objectInit, scan.objectHeight, scan.objectWidth, label);
+  const object = initialObject(refine ? onRefinedGrid(opts.objectInit, g.positionsM, n, pixelSizeM, scan, label) : opts.objectInit, scan.objectHeight, scan.objectWidth, label);
   const pi = opts.probeInit;
   if (pi && typeof pi === 'object' && ('zonePlate' in pi || 'data' in pi)) checkProbeArray('zonePlate' in pi ? pi.zonePlate : pi, n, n, label);
 
