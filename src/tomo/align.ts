@@ -92,7 +92,7 @@ export interface AlignResult {
 }
 
 const MIN_LEVEL_PX = 16;
-const STALL_PASSES = 5;
+const STALL_PASSES = 3;
 
 export async function alignProjections(projections: RealArray, anglesDeg: ArrayLike<number>, opts: AlignOptions = {}): Promise<AlignResult> {
   const t0 = performance.now();
@@ -170,9 +170,10 @@ export async function alignProjections(projections: RealArray, anglesDeg: ArrayL
         converged = true;
         break;
       }
-      // Stalled: the largest update has not improved for STALL_PASSES passes (a projection
-      // with little structure can flip by a fraction of a pixel between passes).
-      if (maxU < bestU) {
+      // Stalled: the largest update has not fallen by 10 % for STALL_PASSES passes (a
+      // projection with little structure can flip by a tenth of a pixel between passes
+      // while the rest have long converged: seen on 24-row stacks, RMS update 0.02 px).
+      if (maxU < 0.9 * bestU) {
         bestU = maxU;
         sinceBest = 0;
       } else if (++sinceBest >= STALL_PASSES) {
