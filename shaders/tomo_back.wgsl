@@ -2,7 +2,8 @@
 // over angles of the projection row linearly interpolated at the voxel's detector column
 // (outside the detector = 0).
 // MODE 0: out = BP(proj).
-// MODE 1 (SIRT update): vol = clamp(vol + C ⊙ BP(proj), lo, hi), proj holding R ⊙ (p − FP(x)).
+// MODE 1 (SIRT update): vol = clamp(vol + C ⊙ BP(proj), lo, hi), proj holding R ⊙ (p − FP(x)),
+//         over the angles of one ordered subset (all angles for SIRT).
 // CPU twin: src/tomo/project.cpu.ts (backSlice) and slices.cpu.ts (sirtJob).
 #include "tomo_common"
 
@@ -24,7 +25,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let y = f32(iy) - (f32(P.ny) - 1.0) * 0.5;
   let ncols = i32(P.cols);
   var acc = 0.0;
-  for (var a = 0u; a < P.n_angles; a++) {
+  for (var a = P.a0; a < P.a0 + P.n_sub; a++) {
     let t = table[a];
     let uf = x * t.x + y * t.y + t.z;
     let i0 = floor(uf);
@@ -41,7 +42,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     vol[idx] = acc;
   } else {
     var c: f32;
-    if (P.weights_per_slice == 1u) { c = cw[idx]; } else { c = cw[iy * P.nx + ix]; }
+    if (P.weights_per_slice == 1u) { c = cw[P.c_off + idx]; } else { c = cw[P.c_off + iy * P.nx + ix]; }
     vol[idx] = clamp(vol[idx] + c * acc, P.lo, P.hi);
   }
 }

@@ -59,7 +59,7 @@ fn ray_sum(u: u32, z: u32, a: u32) -> f32 {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let u = gid.x;
   let z = gid.y;
-  let a = gid.z;
+  let a = P.a0 + gid.z;
   if (u >= P.cols) { return; }
   let fp = ray_sum(u, z, a);
   let idx = (a * P.rows + z) * P.cols + u;

@@ -119,12 +119,29 @@ describe('SIRT and FBP (CPU)', () => {
     expect(eF).toBeLessThan(0.25);
   });
 
+  it('ordered subsets: S = 1 is SIRT, more subsets converge in fewer iterations', async () => {
+    const n = 40;
+    const truth = sheppLogan3d(n, 4);
+    const angles = halfTurnAngles(48);
+    const proj = await forwardProject(truth, angles, { backend: 'cpu' });
+    const one = await sirt(proj, angles, { backend: 'cpu', iterations: 6, subsets: 1 });
+    const plain = await sirt(proj, angles, { backend: 'cpu', iterations: 6 });
+    expect(one.volume.data).toEqual(plain.volume.data);
+    const errs = [];
+    for (const subsets of [1, 6, 48]) errs.push(rmse((await sirt(proj, angles, { backend: 'cpu', iterations: 6, subsets, min: 0 })).volume.data, truth.data));
+    expect(errs[1]).toBeLessThan(0.8 * errs[0]);
+    expect(errs[2]).toBeLessThan(0.8 * errs[1]);
+    await expect(sirt(proj, angles, { backend: 'cpu', subsets: 49 })).rejects.toThrow(/subsets: .*expected 1 … 48/);
+  });
+
   it('gives the same volume on 1 and 2 threads', async () => {
     const truth = sheppLogan3d(40, 12);
     const angles = halfTurnAngles(45);
     const proj = await forwardProject(truth, angles, { backend: 'cpu' });
-    const a = await sirt(proj, angles, { backend: 'cpu', iterations: 30, threads: 1 });
-    const b = await sirt(proj, angles, { backend: 'cpu', iterations: 30, threads: 2 });
-    expect(b.volume.data).toEqual(a.volume.data);
+    for (const subsets of [1, 5]) {
+      const a = await sirt(proj, angles, { backend: 'cpu', iterations: 30, threads: 1, subsets });
+      const b = await sirt(proj, angles, { backend: 'cpu', iterations: 30, threads: 2, subsets });
+      expect(b.volume.data).toEqual(a.volume.data);
+    }
   });
 });

@@ -16,6 +16,7 @@ import { geometryForProjections, type TomoOptions } from './options.ts';
 import { SliceScratch, type SirtParams } from './slices.cpu.ts';
 import { gpuPlanFor, projectionRows, slabRanges } from './slabs.ts';
 import { runSlices } from './threads.ts';
+import { permutedGeometry, permuteProjections, subsetPlan } from './subsets.ts';
 
 export const DEFAULT_SIRT_ITERATIONS = 200;
 
@@ -32,6 +33,12 @@ export interface SirtOptions extends TomoOptions {
   volumeMask?: RealArray;
   /** Rays to trust (nonzero) [nAngles, rows, cols]. */
   projectionMask?: RealArray;
+  /**
+   * Ordered subsets (default 1: SIRT). S > 1 updates the volume once per subset of every
+   * S-th angle (OS-SIRT; S = angles: SART-like), converging in far fewer iterations at the
+   * same cost per iteration (subsets.ts).
+   */
+  subsets?: number;
 }
 
 
@@ -47,7 +54,7 @@ export interface SirtResult {
   slabRows: number;
 }
 
-export function sirtParams(opts: SirtOptions): SirtParams {
+export function sirtParams(opts: SirtOptions, nAngles: number, plan = subsetPlan(nAngles, opts.subsets ?? 1)): SirtParams {
   const iterations = opts.iterations ?? DEFAULT_SIRT_ITERATIONS;
   if (!(Number.isInteger(iterations) && iterations >= 0)) throw new PtyxanesError('iterations must be a whole number ≥ 0', { field: 'iterations', expected: '≥ 0', found: String(iterations) });
   const relaxation = opts.relaxation ?? 1;
@@ -55,7 +62,7 @@ export function sirtParams(opts: SirtOptions): SirtParams {
   const min = opts.min ?? -Infinity;
   const max = opts.max ?? Infinity;
   if (!(min <= max)) throw new PtyxanesError('min must not exceed max', { field: 'min', expected: `≤ ${max}`, found: String(min) });
-  return { iterations, relaxation, min, max };
+  return { iterations, relaxation, min, max, subsetStarts: plan.starts };
 }
 
 function maskData(m: RealArray | undefined, shape: number[], field: string): Float32Array | null {
@@ -104,13 +111,18 @@ export async function sirtWith(g: TomoGeometry, proj: Float32Array, opts: SirtOp
  * SIRT slab by slab of z (all iterations per slab): GPU slabs sized by the memory budget,
  * CPU slabs of `opts.slabRows` (default all rows) on worker threads.
  */
-export async function sirtSlabs(g: TomoGeometry, stream: SirtSlabStream, opts: SirtOptions): Promise<Omit<SirtResult, 'volume'>> {
+export async function sirtSlabs(g0: TomoGeometry, stream0: SirtSlabStream, opts: SirtOptions): Promise<Omit<SirtResult, 'volume'>> {
   const t0 = performance.now();
-  const p = sirtParams(opts);
+  const order = subsetPlan(g0.nAngles, opts.subsets ?? 1);
+  const p = sirtParams(opts, g0.nAngles, order);
+  // Kernels see each ordered subset as contiguous angles: permute angles and data once.
+  const g = permutedGeometry(g0, order);
+  const stream: SirtSlabStream = { ...stream0, read: async (z0, n) => permuteProjections(await stream0.read(z0, n), order, n * g.cols) };
   const volShape = [g.rows, g.ny, g.nx];
   const sliceLen = g.ny * g.nx;
   const volumeMask = maskData(opts.volumeMask, volShape, 'volumeMask');
-  const projectionMask = maskData(opts.projectionMask, [g.nAngles, g.rows, g.cols], 'projectionMask');
+  const pm0 = maskData(opts.projectionMask, [g.nAngles, g.rows, g.cols], 'projectionMask');
+  const projectionMask = pm0 && permuteProjections(pm0, order, g.rows * g.cols);
   const res2 = new Float64Array(g.rows * p.iterations);
   const total = g.rows * p.iterations;
   const report = (done: number) => opts.onProgress?.({ stage: 'sirt', done, total, message: `${Math.round(done / Math.max(1, g.rows))}/${p.iterations} iterations (slice-iterations ${done}/${total})` });
@@ -140,7 +152,7 @@ export async function sirtSlabs(g: TomoGeometry, stream: SirtSlabStream, opts: S
     gpuBytes = plan.bytes;
     slabRows = plan.slabRows;
     const perSlice = !!(volumeMask || projectionMask);
-    const scratch = new SliceScratch(g);
+    const scratch = new SliceScratch(g, p.subsetStarts);
     try {
       for (const [z0, n] of slabRanges(g.rows, plan.slabRows)) {
         throwIfAborted(opts.signal);
@@ -166,23 +178,25 @@ export async function sirtSlabs(g: TomoGeometry, stream: SirtSlabStream, opts: S
 
 /** R and C for a GPU slab, computed as the CPU path does (shared, or per slice with masks). */
 function slabWeights(g: TomoGeometry, scratch: SliceScratch, z0: number, n: number, relaxation: number, vm: Float32Array | null, pm: Float32Array | null, perSlice: boolean): { R: Float32Array; C: Float32Array; perSlice: boolean } {
+  const S = scratch.subsetStarts.length - 1;
+  const lane = g.ny * g.nx * scratch.B;
   if (!perSlice) {
-    // one slice's weights (lane 0 of the batch): R [nAngles, cols], C [ny, nx]
+    // one slice's weights (lane 0 of the batch): R [nAngles, cols], C [S][ny, nx]
     scratch.weights(0, 1, relaxation);
     const R = new Float32Array(g.nAngles * g.cols);
-    const C = new Float32Array(g.ny * g.nx);
+    const C = new Float32Array(S * g.ny * g.nx);
     for (let i = 0; i < R.length; i++) R[i] = scratch.R[i * scratch.B];
-    for (let i = 0; i < C.length; i++) C[i] = scratch.C[i * scratch.B];
+    for (let j = 0; j < S; j++) for (let i = 0; i < g.ny * g.nx; i++) C[j * g.ny * g.nx + i] = scratch.C[j * lane + i * scratch.B];
     return { R, C, perSlice };
   }
   const slab = withRows(g, n);
   const R = new Float32Array(g.nAngles * n * g.cols);
-  const C = new Float32Array(n * g.ny * g.nx);
+  const C = new Float32Array(S * n * g.ny * g.nx);
   for (let z = 0; z < n; z += scratch.B) {
     const nb = Math.min(scratch.B, n - z);
     scratch.weights(z0 + z, nb, relaxation, vm, pm);
     scatterProjections(slab, scratch.R, z, nb, R, scratch.B);
-    scatterVolume(scratch.C, g.ny * g.nx, z, nb, C, scratch.B);
+    for (let j = 0; j < S; j++) scatterVolume(scratch.C.subarray(j * lane, (j + 1) * lane), g.ny * g.nx, z, nb, C.subarray(j * n * g.ny * g.nx), scratch.B);
   }
   return { R, C, perSlice };
 }

@@ -48,5 +48,5 @@ export function sliceCost(job: SliceJob): number {
 }
 
 export function newScratch(job: SliceJob): SliceScratch {
-  return new SliceScratch(job.g);
+  return new SliceScratch(job.g, job.sirt?.subsetStarts);
 }

@@ -16,12 +16,15 @@
  */
 import { backBatch, forwardBatch, gatherProjections, gatherVolume, scatterProjections, scatterVolume } from './project.cpu.ts';
 import type { TomoGeometry } from './geometry.ts';
+import { angleRange } from './subsets.ts';
 
 export interface SirtParams {
   iterations: number;
   relaxation: number;
   min: number;
   max: number;
+  /** Ordered subsets: S + 1 offsets into the (permuted) angles; [0, nAngles] for SIRT. */
+  subsetStarts: Int32Array;
 }
 
 /** Threshold below which a weight's reciprocal is set to 0 (ASTRA's). */
@@ -42,10 +45,11 @@ export class SliceScratch {
   readonly proj: Float32Array;
   readonly sino: Float32Array;
   readonly R: Float32Array;
+  /** C per subset: [S][ny][nx][B]. */
   readonly C: Float32Array;
   private sharedWeights = false;
 
-  constructor(readonly g: TomoGeometry, B = Math.min(BATCH_SLICES, g.rows)) {
+  constructor(readonly g: TomoGeometry, readonly subsetStarts: Int32Array = Int32Array.of(0, g.nAngles), B = Math.min(BATCH_SLICES, g.rows)) {
     this.B = B;
     const volN = g.nx * g.ny * B;
     const projN = g.nAngles * g.cols * B;
@@ -54,7 +58,7 @@ export class SliceScratch {
     this.proj = new Float32Array(projN);
     this.sino = new Float32Array(projN);
     this.R = new Float32Array(projN);
-    this.C = new Float32Array(volN);
+    this.C = new Float32Array(volN * (subsetStarts.length - 1));
   }
 
   /**
@@ -74,9 +78,14 @@ export class SliceScratch {
       // Rays outside the projection mask carry no weight (ASTRA multiplies R by the mask).
       for (let i = 0; i < this.R.length; i++) this.R[i] *= this.proj[i];
     } else this.proj.fill(1);
-    backBatch(g, this.proj, this.C, B);
-    invertInPlace(this.C, relaxation);
-    if (volumeMask) for (let i = 0; i < this.C.length; i++) this.C[i] *= this.vol[i];
+    const volN = this.vol.length;
+    const st = this.subsetStarts;
+    for (let j = 0; j + 1 < st.length; j++) {
+      const C = this.C.subarray(j * volN, (j + 1) * volN);
+      backBatch(angleRange(g, st[j], st[j + 1]), this.proj.subarray(st[j] * g.cols * B), C, B);
+      invertInPlace(C, relaxation);
+      if (volumeMask) for (let i = 0; i < volN; i++) C[i] *= this.vol[i];
+    }
     this.sharedWeights = !volumeMask && !projMask;
   }
 }
@@ -97,8 +106,8 @@ export function backJob(g: TomoGeometry, z0: number, nb: number, proj: Float32Ar
 
 /**
  * All SIRT iterations of slices z0 … z0+nb, in place in `vol` (its content is the start).
- * `res2[z·iterations + k]` receives Σ(p − FP(x_k))² over slice z, x_k the volume entering
- * iteration k.
+ * `res2[z·iterations + k]` receives Σ(p − FP(x))² over slice z in iteration k, each ray's
+ * term taken when its subset is visited (for SIRT: the volume entering iteration k).
  */
 export function sirtJob(
   g: TomoGeometry,
@@ -116,28 +125,35 @@ export function sirtJob(
   s.weights(z0, nb, p.relaxation, masks.volume, masks.projection);
   gatherVolume(vol, sliceLen, z0, nb, s.vol, B);
   gatherProjections(g, proj, z0, nb, s.proj, B);
-  const { sino, img, R, C } = s;
+  const { sino, img, R } = s;
   const x = s.vol;
   const pb = s.proj;
   const sums = new Float64Array(B);
   const lo = p.min;
   const hi = p.max;
+  const st = p.subsetStarts;
+  const perAngle = g.cols * B;
+  const subsets = Array.from({ length: st.length - 1 }, (_, j) => ({ g: angleRange(g, st[j], st[j + 1]), i0: st[j] * perAngle, i1: st[j + 1] * perAngle, C: s.C.subarray(j * x.length, (j + 1) * x.length) }));
   for (let k = 0; k < p.iterations; k++) {
-    forwardBatch(g, x, sino, B);
     sums.fill(0);
-    for (let i = 0; i < sino.length; i += B) {
-      for (let b = 0; b < B; b++) {
-        const d = pb[i + b] - sino[i + b];
-        sums[b] += d * d;
-        sino[i + b] = R[i + b] * d;
+    for (const sub of subsets) {
+      const sinoS = sino.subarray(sub.i0, sub.i1);
+      forwardBatch(sub.g, x, sinoS, B);
+      for (let i = sub.i0; i < sub.i1; i += B) {
+        for (let b = 0; b < B; b++) {
+          const d = pb[i + b] - sino[i + b];
+          sums[b] += d * d;
+          sino[i + b] = R[i + b] * d;
+        }
+      }
+      backBatch(sub.g, sinoS, img, B);
+      const C = sub.C;
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i] + C[i] * img[i];
+        x[i] = v < lo ? lo : v > hi ? hi : v;
       }
     }
     for (let b = 0; b < nb; b++) res2[(z0 + b) * p.iterations + k] = sums[b];
-    backBatch(g, sino, img, B);
-    for (let i = 0; i < x.length; i++) {
-      const v = x[i] + C[i] * img[i];
-      x[i] = v < lo ? lo : v > hi ? hi : v;
-    }
   }
   scatterVolume(x, sliceLen, z0, nb, vol, B);
 }
