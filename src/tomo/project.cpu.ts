@@ -4,7 +4,8 @@
  * slice fastest: volume [ny][nx][B], projections [nAngles][cols][B], so every
  * interpolation position and weight is computed once for B slices and the B values sit
  * side by side in memory. Measured on 128² slices from 180 angles (process CPU time):
- * forward 4.0–4.2 ns per interpolation one slice at a time, 2.4–3.0 ns in batches of 8.
+ * forward 4.0–4.2 ns per interpolation one slice at a time, 2.4–3.0 ns in batches of 8
+ * (batch size: slices.cpu.ts).
  * Each slice's arithmetic is the same whatever the batch size, so results are identical.
  *
  * Forward: ray-driven Joseph. Each ray (angle a, column u) steps one voxel at a time along

@@ -30,8 +30,11 @@ export interface SirtParams {
 /** Threshold below which a weight's reciprocal is set to 0 (ASTRA's). */
 export const WEIGHT_EPS = 1e-6;
 
-/** Slices per batch (see project.cpu.ts for the measurement). */
-export const BATCH_SLICES = 8;
+/**
+ * Slices per batch (see project.cpu.ts): process CPU time per SIRT iteration of 128³ from
+ * 180 angles, both threads, 4: 2.44–2.46 s, 8: 1.90–2.01 s, 16: 1.70–1.82 s, 32: 1.76–1.85 s.
+ */
+export const BATCH_SLICES = 16;
 
 function invertInPlace(a: Float32Array, scale = 1): void {
   for (let i = 0; i < a.length; i++) a[i] = a[i] > WEIGHT_EPS ? scale / a[i] : 0;
