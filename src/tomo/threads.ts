@@ -65,6 +65,20 @@ function toShared<T extends Float32Array | Float64Array>(a: T): T {
 
 let nextId = 1;
 
+// Jobs in flight per worker: a worker keeps the process alive while any job of it runs
+// (two tomography calls may share the pool at once).
+const inFlight = new WeakMap<NodeWorker, number>();
+function hold(w: NodeWorker): void {
+  const n = inFlight.get(w) ?? 0;
+  if (n === 0) w.ref();
+  inFlight.set(w, n + 1);
+}
+function release(w: NodeWorker): void {
+  const n = (inFlight.get(w) ?? 1) - 1;
+  inFlight.set(w, n);
+  if (n === 0) w.unref();
+}
+
 /**
  * Runs `job` on every slice z. Arrays the job writes (vol for back/SIRT, proj for forward,
  * res2) are updated in place, also when they had to be staged through shared memory.
@@ -101,16 +115,17 @@ export async function runSlices(job: SliceJob, opts: SliceRunOptions = {}): Prom
               if (m.done) {
                 w.off('message', onMsg);
                 w.off('error', onErr);
-                w.unref();
+                release(w);
                 if (m.error) reject(new Error(`tomography worker: ${m.error}`));
                 else resolve();
               }
             };
             const onErr = (e: Error) => {
               w.off('message', onMsg);
+              release(w);
               reject(e);
             };
-            w.ref();
+            hold(w);
             w.on('message', onMsg);
             w.once('error', onErr);
             w.postMessage({ id, job: staged, counter });
