@@ -33,7 +33,17 @@ async function workers(n: number): Promise<NodeWorker[]> {
     const url = new URL('./tomo.worker.ts', import.meta.url).href;
     const ws = await Promise.all(Array.from({ length: n }, () => spawnModuleWorker(url)));
     await Promise.all(ws.map(workerReady));
-    for (const w of ws) w.unref();
+    const mine = pool;
+    for (const w of ws) {
+      w.unref();
+      // A worker that dies takes the pool with it: the next job starts a fresh one.
+      w.once('exit', () => {
+        if (pool === mine) {
+          pool = null;
+          poolSize = 0;
+        }
+      });
+    }
     return ws;
   })();
   pool.catch(() => {
@@ -115,6 +125,7 @@ export async function runSlices(job: SliceJob, opts: SliceRunOptions = {}): Prom
               if (m.done) {
                 w.off('message', onMsg);
                 w.off('error', onErr);
+                w.off('exit', onExit);
                 release(w);
                 if (m.error) reject(new Error(`tomography worker: ${m.error}`));
                 else resolve();
@@ -122,12 +133,16 @@ export async function runSlices(job: SliceJob, opts: SliceRunOptions = {}): Prom
             };
             const onErr = (e: Error) => {
               w.off('message', onMsg);
+              w.off('error', onErr);
+              w.off('exit', onExit);
               release(w);
               reject(e);
             };
+            const onExit = (code: number) => onErr(new Error(`tomography worker exited (code ${code})`));
             hold(w);
             w.on('message', onMsg);
             w.once('error', onErr);
+            w.once('exit', onExit);
             w.postMessage({ id, job: staged, counter });
           }),
       ),
