@@ -104,6 +104,8 @@ describe.runIf(haveChromium || requireGpu)('browser app (Chromium + WebGPU)', ()
     expect(Math.abs(mean - node.xanes.oxidationMean), `page ${mean}, node ${node.xanes.oxidationMean}`).toBeLessThan(0.05);
     // Every energy finished on the asked backend.
     expect(await page.locator('#energy-progress li.done').count()).toBe(17);
+    // the object and probe were redrawn while energies ran (at least once per energy)
+    expect(Number(await page.locator('#live').getAttribute('data-live-frames'))).toBeGreaterThanOrEqual(17);
     expect(await page.locator('#energy-progress').textContent()).toContain('(cpu)');
 
     // The map is coloured (not blank) and the histogram has bars.

@@ -141,6 +141,12 @@ export async function reconstructEpie(source: FrameSource, opts: EpieOptions & R
       if (o.probeModes > 1 && (it + 1) % o.orthogonalizeEvery === 0) await engine.orthogonalize();
       rss.sample();
       onProgress?.({ stage: 'epie', done: it + 1, total: o.iterations, message: `${label}: iteration ${it + 1}/${o.iterations} error ${err.toExponential(3)}`, values: { error: err, energyEv: g.energyEv } });
+      if (opts.onIteration) {
+        await opts.onIteration(it, async () => {
+          const st = await engine.read();
+          return { object: { data: st.object, shape: [scan.objectHeight, scan.objectWidth] }, probe: { data: st.probe, shape: [o.probeModes, n, n] } };
+        });
+      }
       if (err <= o.targetError) break;
     }
     state = await engine.read();

@@ -25,6 +25,13 @@ export interface EpieOptions {
   /** Iterations (full passes over the positions). Default 50. */
   iterations?: number;
   /**
+   * Called after every iteration (awaited: a caller may pause here) with `read`, which
+   * hands back the current object [objH, objW] and probe modes [K, h, w]. On the GPU path
+   * `read` is a readback: call it sparingly (a live view: a few times a second), never
+   * needed for the reconstruction itself.
+   */
+  onIteration?: (iteration: number, read: () => Promise<{ object: ComplexArray; probe: ComplexArray }>) => void | Promise<void>;
+  /**
    * Update rule (update-rule.ts): 'mpie' (rPIE steps, object momentum, |O| ≤ 1; converges from
    * generic probe guesses) or 'epie' (plain ePIE, the reference paper's algorithm). Default:
    * 'mpie' in the sequential mode, 'epie' in the parallel mode.

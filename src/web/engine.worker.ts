@@ -159,12 +159,17 @@ async function pattern(entry: string, index: number): Promise<void> {
   post({ type: 'pattern', entry, index: i, data, height: s.height, width: s.width }, [data.buffer]);
 }
 
+/** Least time between two live frames of the object and probe. */
+const LIVE_INTERVAL_MS = 300;
+
 async function run(settings: import('./protocol.ts').RunSettings, names: string[]): Promise<void> {
   if (!sources.length) throw new PtyxanesError('load a CXI file first');
   const chosen = sources.filter((s) => names.includes(s.name)).map((s) => s.source);
   if (!chosen.length) throw new PtyxanesError('no energies chosen', { expected: 'at least one entry ticked' });
   running = new AbortController();
   const t0 = performance.now();
+  let lastLive = 0;
+  let energyIndex = 0;
   try {
     const out = await runSeries(chosen, settings, {
       signal: running.signal,
@@ -173,7 +178,32 @@ async function run(settings: import('./protocol.ts').RunSettings, names: string[
         await resume?.promise;
       },
       onProgress: (ev) => post({ type: 'progress', stage: ev.stage, done: ev.done, total: ev.total, message: ev.message, values: ev.values }),
+      // Live view: the object and probe a few times a second while an energy runs (and at its
+      // first iteration), read only then: on the GPU a readback is the cost of a frame, not
+      // of every iteration. Pausing also holds here, inside the energy.
+      onIteration: async (iteration, read) => {
+        if (resume) {
+          post({ type: 'progress', stage: 'ptycho', done: 0, total: 0, message: 'paused' });
+          await resume.promise;
+        }
+        const now = performance.now();
+        if (iteration > 0 && now - lastLive < LIVE_INTERVAL_MS) return;
+        lastLive = now;
+        const { object, probe } = await read();
+        const [h, w] = object.shape;
+        const [, n, m] = probe.shape;
+        const modulus = new Float32Array(h * w);
+        const phase = new Float32Array(h * w);
+        for (let k = 0; k < h * w; k++) {
+          modulus[k] = Math.hypot(object.data[2 * k], object.data[2 * k + 1]);
+          phase[k] = Math.atan2(object.data[2 * k + 1], object.data[2 * k]);
+        }
+        const amp = new Float32Array(n * m);
+        for (let k = 0; k < n * m; k++) amp[k] = Math.hypot(probe.data[2 * k], probe.data[2 * k + 1]);
+        post({ type: 'live', index: energyIndex, iteration, modulus, phase, shape: [h, w], probe: amp, probeShape: [n, m] }, [modulus.buffer, phase.buffer, amp.buffer]);
+      },
       onEnergy: (r, index, total) => {
+        energyIndex = index + 1;
         const [n, m] = r.probe.shape.slice(-2);
         // First (strongest) mode's amplitude (modes are sorted by power).
         const probe = new Float32Array(n * m);

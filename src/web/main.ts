@@ -176,7 +176,7 @@ function setRunning(on: boolean): void {
   $<HTMLButtonElement>('cancel').disabled = !on;
   $<HTMLButtonElement>('pause').disabled = !on;
   paused = false;
-  $('pause').textContent = 'Pause after this energy';
+  $('pause').textContent = 'Pause';
   document.body.dataset.running = on ? 'yes' : 'no';
 }
 
@@ -215,13 +215,24 @@ function drawErrors(): void {
   );
 }
 
-function energyDone(m: Extract<FromWorker, { type: 'energy' }>): void {
+/** Object amplitude, phase and probe, as an energy runs (live) or when it is done. */
+function drawState(m: Extract<FromWorker, { type: 'energy' | 'live' }>): void {
   const [h, w] = m.shape;
   drawArray($('obj-amp'), m.modulus, h, w, 'gray');
   const [p0, p1] = drawPhase($('obj-phase'), m.phase, h, w);
-  $('phase-caption').textContent = `object phase, ramp removed (${p0.toFixed(2)} to ${p1.toFixed(2)} rad on the colour wheel)`;
+  $('phase-caption').textContent = `object phase, ramp removed (${p0.toFixed(2)} to ${p1.toFixed(2)} rad on the colour wheel)${m.type === 'live' ? `, energy ${m.index + 1}, iteration ${m.iteration + 1}` : ''}`;
   $('live').hidden = false;
   drawArray($('probe'), m.probe, m.probeShape[0], m.probeShape[1], 'viridis', [0, Math.max(...m.probe)]);
+}
+
+function liveFrame(m: Extract<FromWorker, { type: 'live' }>): void {
+  drawState(m);
+  const el = $('live');
+  el.dataset.liveFrames = String(Number(el.dataset.liveFrames ?? 0) + 1);
+}
+
+function energyDone(m: Extract<FromWorker, { type: 'energy' }>): void {
+  drawState(m);
   const c = errorCurves.find((x) => x.energyEv === m.energyEv);
   if (c) c.errors = m.errors;
   else errorCurves.push({ energyEv: m.energyEv, errors: m.errors });
@@ -248,6 +259,8 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
     }
     case 'progress':
       return progress(m);
+    case 'live':
+      return liveFrame(m);
     case 'energy':
       return energyDone(m);
     case 'fit':
@@ -293,7 +306,7 @@ $('start').addEventListener('click', () => {
 $('cancel').addEventListener('click', () => send({ type: 'cancel' }));
 $('pause').addEventListener('click', () => {
   paused = !paused;
-  $('pause').textContent = paused ? 'Resume' : 'Pause after this energy';
+  $('pause').textContent = paused ? 'Resume' : 'Pause';
   send({ type: 'pause', paused });
 });
 setupLoad();

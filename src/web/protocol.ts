@@ -34,7 +34,7 @@ export type ToWorker =
   /** `entries`: the CXI entries to reconstruct (all, or a subset to try settings on). */
   | { type: 'run'; settings: RunSettings; entries: string[] }
   | { type: 'cancel' }
-  /** Holds the run before its next energy (or lets it go on). */
+  /** Holds the run at its next ePIE iteration or energy (or lets it go on). */
   | { type: 'pause'; paused: boolean }
   | { type: 'spectrum'; row: number; col: number }
   /** The volume-rendering canvas, handed to the Worker once (it draws with its GPU device). */
@@ -74,6 +74,7 @@ export type FromWorker =
   | { type: 'loaded'; file: string; bytes: number; entries: EntrySummary[]; positionsM: Float64Array; validMask: Uint8Array; geometry: { distanceM: number; pixelM: [number, number] } }
   | { type: 'pattern'; entry: string; index: number; data: Float32Array; height: number; width: number }
   | { type: 'progress'; stage: string; done: number; total: number; message?: string; values?: Record<string, number> }
+  | { type: 'live'; index: number; iteration: number; modulus: Float32Array; phase: Float32Array; shape: [number, number]; probe: Float32Array; probeShape: [number, number] }
   | { type: 'energy'; index: number; total: number; energyEv: number; modulus: Float32Array; phase: Float32Array; shape: [number, number]; probe: Float32Array; probeShape: [number, number]; errors: number[]; seconds: number; backend: string }
   | { type: 'fit'; fit: FitView }
   | { type: 'volume'; volume: VolumeView }

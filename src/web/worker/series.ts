@@ -22,7 +22,7 @@ import {
   type GridInfo,
   type WarmState,
 } from '../../pipeline/series-core.ts';
-import type { EpieResult } from '../../ptycho/types.ts';
+import type { EpieOptions, EpieResult } from '../../ptycho/types.ts';
 import { DEFAULT_UPSAMPLE_FACTOR } from '../../register/options.ts';
 import { DEFAULT_TARGET_PIXEL_M } from '../../register/rescale.ts';
 import { fitXanes, type XanesResult } from '../../xanes/fit.ts';
@@ -34,8 +34,10 @@ export { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS };
 export interface SeriesCallbacks extends RunControl {
   /** Each energy as it finishes (for the live views). */
   onEnergy?: (r: EpieResult, index: number, total: number) => void;
-  /** Awaited before each energy: a paused run waits here (ePIE itself has no pause point). */
+  /** Awaited before each energy: a paused run waits here. */
   beforeEnergy?: () => Promise<void>;
+  /** ePIE's per-iteration hook (live views, pausing inside an energy): see EpieOptions.onIteration. */
+  onIteration?: EpieOptions['onIteration'];
 }
 
 export interface SeriesOutcome {
@@ -68,7 +70,7 @@ export async function runSeries(sources: FrameSource[], s: RunSettings, cb: Seri
       // threads: 1 — the library's CPU thread pool is Node's worker_threads; here this Worker is the thread.
       // hostBudgetBytes: a tab gets a few GB at most (Chrome: ~4 GB of heap), so patterns beyond
       // 1 GiB are re-read from the dropped file each iteration instead of held (same results).
-      epie: { iterations: s.iterations, alpha: s.alpha, beta: s.beta, probeModes: s.probeModes, mode: s.mode, backend: b, threads: 1, hostBudgetBytes: HOST_BUDGET_BYTES },
+      epie: { iterations: s.iterations, alpha: s.alpha, beta: s.beta, probeModes: s.probeModes, mode: s.mode, backend: b, threads: 1, hostBudgetBytes: HOST_BUDGET_BYTES, onIteration: cb.onIteration },
       warmStart: true,
       warmIterations: s.warmIterations,
       probeModel,
