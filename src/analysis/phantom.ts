@@ -11,20 +11,9 @@ export interface Ball {
   r: number;
 }
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function gauss(next: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-}
+/** Seeded uniform and normal samples (core/random.ts), under the names this module's callers use. */
+export { seededRandom as rng, gaussianRandom as gauss } from '../core/random.ts';
+import { seededRandom as rng, gaussianRandom as gauss } from '../core/random.ts';
 
 export interface Phantom {
   shape: number[];

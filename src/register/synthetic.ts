@@ -6,21 +6,8 @@
 import type { RealArray } from '../core/arrays.ts';
 import { fourierShift } from './shift.ts';
 
-/** mulberry32: small seeded PRNG, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function gaussianRandom(rand: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-}
+export { seededRandom, gaussianRandom } from '../core/random.ts';
+import { seededRandom, gaussianRandom } from '../core/random.ts';
 
 /** Poisson sample (Knuth for small means, normal approximation above 50). */
 export function poisson(mean: number, rand: () => number, gauss: () => number): number {
