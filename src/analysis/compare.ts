@@ -6,7 +6,7 @@
  */
 import { PtyxanesError } from '../core/errors.ts';
 import { histogram } from '../xanes/histogram.ts';
-import { summarize } from './stats.ts';
+import { summarize, type Summary } from './stats.ts';
 
 export interface SampleValues {
   name: string;
@@ -14,14 +14,8 @@ export interface SampleValues {
   values: ArrayLike<number>;
 }
 
-export interface SampleRow {
+export interface SampleRow extends Summary {
   name: string;
-  n: number;
-  mean: number;
-  median: number;
-  std: number;
-  p05: number;
-  p95: number;
   fractionAbove: number;
 }
 

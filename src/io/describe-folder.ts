@@ -12,6 +12,7 @@ import { extname, join, resolve } from 'node:path';
 import { PtyxanesError } from '../core/errors.ts';
 import { listCxiEntries } from './cxi-open.ts';
 import { firstLine } from './h5.ts';
+import { pathExists as exists } from './files.ts';
 
 /** Extensions read as CXI/HDF5 (as the pipeline's series discovery does). */
 const CXI_EXT = new Set(['.cxi', '.h5', '.hdf5', '.nxs']);
@@ -93,14 +94,6 @@ function span(values: number[]): Span {
   return v.length ? { count: v.length, min: Math.min(...v), max: Math.max(...v) } : { count: 0 };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function readJson(path: string): Promise<Record<string, unknown>> {
   try {

@@ -6,7 +6,7 @@
  * complete-looking output. Memory is bounded by one block of frames, the fine-grid
  * projection and one object per energy (streaming CxiWriter / TiffWriter).
  */
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { abs, angle } from '../core/arrays.ts';
 import { PtyxanesError } from '../core/errors.ts';
@@ -22,6 +22,7 @@ import { forwardFftFor } from './fft-backend.ts';
 import { buildManifest, type CxiEntryRecord, type SimManifest } from './manifest.ts';
 import { resolveConfig } from './resolve.ts';
 import { truthMaps, truthVolume } from './truth.ts';
+import { pathExists as exists } from '../io/files.ts';
 
 export interface SimulateOptions extends RunControl {
   outDir: string;
@@ -168,11 +169,3 @@ export async function simulate(presetOrConfig: string | SimConfig, opts: Simulat
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
