@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import type { RealArray } from '../core/arrays.ts';
+import type { ColormapName } from '../io/colormaps.ts';
 import { writeFileAtomic, writeJson } from '../io/files.ts';
 import { renderMapWithColorbar } from '../io/pictures.ts';
 import { renderLinePlot } from '../io/plots.ts';
@@ -43,10 +44,10 @@ export function orthogonalMosaic(vol: RealArray, at?: [number, number, number]):
   return { data: out, width, height, at: [kz, ky, kx] };
 }
 
-export async function writeOrthogonalSlices(path: string, vol: RealArray, label: string, range?: [number, number]): Promise<void> {
+export async function writeOrthogonalSlices(path: string, vol: RealArray, label: string, range?: [number, number], cmap: ColormapName = 'gray'): Promise<void> {
   const m = orthogonalMosaic(vol);
   const [lo, hi] = range ?? displayRange(vol.data);
-  const pic = renderMapWithColorbar(m.data, m.width, m.height, { min: lo, max: hi, cmap: 'gray', label, title: `slices z=${m.at[0]} (x right, y down) | y=${m.at[1]} (x, z down) | x=${m.at[2]} (y, z down)` });
+  const pic = renderMapWithColorbar(m.data, m.width, m.height, { min: lo, max: hi, cmap, label, title: `slices z=${m.at[0]} (x right, y down) | y=${m.at[1]} (x, z down) | x=${m.at[2]} (y, z down)` });
   await writePng(path, pic.rgba, pic.width, pic.height);
 }
 

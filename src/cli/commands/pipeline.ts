@@ -2,14 +2,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PtyxanesError } from '../../core/errors.ts';
 import { runPipeline2d, type Pipeline2dResult } from '../../pipeline/pipeline2d.ts';
+import { runPipeline3d } from '../../pipeline/pipeline3d.ts';
+import { formatSummary3d } from './pipeline3d-summary.ts';
 import type { CommandModule } from '../main.ts';
 import { BACKEND_OPTION, EPIE_OPTIONS, READ_OPTIONS, energyRange, epieOptionsFrom, readOptionsFrom, zonePlateFrom } from './common.ts';
 
 export const spec: CommandModule['spec'] = {
   name: 'pipeline',
-  summary: "the whole 2D chain: 'pipeline 2d' from diffraction patterns to calibrated Ni oxidation-state maps",
-  usage: 'ptyxanes pipeline 2d (--input DIR_OR_CXI | --preset 2d-small) --out DIR [options]',
-  positionals: ['2d'],
+  summary: "the whole chain: 'pipeline 2d' from diffraction patterns to calibrated Ni oxidation-state maps, 'pipeline 3d' to oxidation-state volumes",
+  usage: 'ptyxanes pipeline 2d|3d (--input DIR_OR_CXI | --preset 2d-small|3d-small) --out DIR [options]',
+  positionals: ['2d|3d'],
   options: {
     input: { type: 'string', meta: 'PATH', help: 'simulated sample directory, CXI file with one entry per energy, or directory of CXI files' },
     preset: { type: 'string', meta: 'NAME', help: 'use the simulated sample NAME under samples/generated/, simulating it first if absent (e.g. 2d-small)' },
@@ -32,6 +34,8 @@ export const spec: CommandModule['spec'] = {
     'post-edge': { type: 'list', meta: 'LO,HI', help: 'post-edge range in eV (default 8400,8420)' },
     'fit-range': { type: 'list', meta: 'LO,HI', help: 'energy range of the 3-Gaussian edge fit in eV' },
     calibration: { type: 'string', meta: 'JSON', help: 'edge-energy → oxidation-state calibration (default: shipped NiO/LiNiO2 line)' },
+    'sirt-iterations': { type: 'int', meta: 'N', help: '3d: SIRT iterations per energy after alignment (default 200, the paper\'s)' },
+    'tomo-mode': { type: 'string', default: 'each', choices: ['each', 'shared'], help: "3d: align each energy's tomogram on its own ('each': one scan per energy, as the paper) or share one alignment" },
     ...READ_OPTIONS,
   },
   examples: [
@@ -39,6 +43,7 @@ export const spec: CommandModule['spec'] = {
     'ptyxanes pipeline 2d --input scan_0042.cxi --out runs/scan42 --iterations 100 --backend gpu',
     'ptyxanes pipeline 2d --input scan_0042.cxi --out runs/scan42 --resume',
     'ptyxanes pipeline 2d --config pipeline.json --out runs/a --json > summary.json',
+    'ptyxanes pipeline 3d --input samples/generated/3d-small --out runs/3d-small [--resume]',
   ],
 };
 
@@ -72,7 +77,7 @@ export function formatSummary(r: Pipeline2dResult): string {
 
 export const run: CommandModule['run'] = async ({ options: o, positionals }, io) => {
   const kind = positionals[0];
-  if (kind !== '2d') throw new PtyxanesError(kind === '3d' ? "'pipeline 3d' is not available yet (3D-SP comes with the tomography stage)" : "which pipeline? use 'pipeline 2d'", { expected: '2d', found: kind ?? 'nothing' });
+  if (kind !== '2d' && kind !== '3d') throw new PtyxanesError("which pipeline? use 'pipeline 2d' or 'pipeline 3d'", { expected: '2d or 3d', found: kind ?? 'nothing' });
   if (!o.out) throw new PtyxanesError('missing --out DIR');
   const rep = io.progress({ quiet: o.quiet as boolean });
   let input = o.input as string | undefined;
@@ -85,6 +90,36 @@ export const run: CommandModule['run'] = async ({ options: o, positionals }, io)
     }
   }
   if (!input) throw new PtyxanesError('missing --input PATH (or --preset NAME)');
+  if (kind === '3d') {
+    const r = await runPipeline3d({
+      input,
+      outDir: o.out as string,
+      resume: o.resume as boolean,
+      force: o.force as boolean,
+      backend: o.backend as 'auto',
+      epie: epieOptionsFrom(o),
+      warmStart: !(o['no-warm-start'] as boolean),
+      warmIterations: o['warm-iterations'] as number | undefined,
+      probeInit: o['probe-init'] as 'zone-plate',
+      zonePlate: zonePlateFrom(o),
+      pixelSizeM: (o['pixel-size-nm'] as number) * 1e-9,
+      allowUpsample: o['allow-upsample'] as boolean,
+      sirtIterations: o['sirt-iterations'] as number | undefined,
+      tomoMode: o['tomo-mode'] as 'each',
+      referenceEnergyEv: o['reference-energy'] as number | undefined,
+      edgeModel: o['edge-model'] as 'shared',
+      preEdgeEv: energyRange(o['pre-edge'], 'pre-edge'),
+      postEdgeEv: energyRange(o['post-edge'], 'post-edge'),
+      fitRangeEv: energyRange(o['fit-range'], 'fit-range'),
+      calibrationFile: o.calibration as string | undefined,
+      read: readOptionsFrom(o),
+      onProgress: rep.onProgress,
+      signal: io.signal,
+    });
+    rep.done();
+    io.out(o.json ? JSON.stringify(r, null, 2) : formatSummary3d(r));
+    return 0;
+  }
   const result = await runPipeline2d({
     input,
     outDir: o.out as string,
