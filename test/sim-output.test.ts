@@ -108,7 +108,7 @@ describe('simulate: determinism and presets', () => {
   });
 
   it('lists the four presets', () => {
-    expect(listPresets().map((p) => p.name).sort()).toEqual(['2d-paper', '2d-small', '3d-paper', '3d-small']);
+    expect(listPresets().map((p) => p.name).sort()).toEqual(['2d-paper', '2d-small', '3d-ci', '3d-paper', '3d-small']);
     const paper = listPresets().find((p) => p.name === '2d-paper')!;
     expect(paper.frames).toBe(200 * 100 * 51);
   });

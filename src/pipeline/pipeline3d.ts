@@ -16,7 +16,6 @@ import type { CxiReadOptions } from '../io/cxi.ts';
 import { writeJson } from '../io/files.ts';
 import { writeHdf5Tree } from '../io/hdf5-tree.ts';
 import type { EpieOptions } from '../ptycho/index.ts';
-import { DEFAULT_SIRT_ITERATIONS } from '../tomo/index.ts';
 import { writeOrthogonalSlices } from '../tomo/outputs.ts';
 import { loadCalibration, fitXanes, writeXanesOutputs, type EdgeModel, type XanesResult } from '../xanes/index.ts';
 import { energyTag, type SeriesEntry } from './inputs.ts';
@@ -26,8 +25,27 @@ import { probeModelFor, type ZonePlateModel } from './probe-model.ts';
 import { buildProjections, type ProjectionGrid } from './projections-stage.ts';
 import { runPtychoStage } from './ptycho-stage.ts';
 import { RunDir } from './run-dir.ts';
+import { smoothVolumes } from './smooth.ts';
 import { loadTomoStage, loadVolumeStack, runTomoStage, type TomoStageResult } from './tomo-stage.ts';
 import { compareWithTruth3d, type TruthComparison3d } from './truth3d.ts';
+
+/**
+ * SIRT iterations per energy after its alignment (which leaves a volume SIRT starts from).
+ * The paper's 200 fit the projection noise of a few-angle ptychographic tomogram: on
+ * 3d-small (17 angles; state vs truth over 480 interior crystal voxels, truth spread
+ * 0.157) RMS error / correlation were 200: 0.550 / 0.26, 50: 0.364 / 0.38, 30: 0.356 /
+ * 0.37, 20: 0.355 / 0.36, 10: 0.357 / 0.35 (no smoothing).
+ */
+export const DEFAULT_3D_SIRT_ITERATIONS = 30;
+
+/**
+ * Gaussian smoothing (σ, voxels) of the attenuation volumes before the per-voxel fit. On
+ * 3d-small with 30 SIRT iterations, RMS / correlation / voxels fitted: σ 0: 0.356 / 0.37 /
+ * 1041 (34 interior voxels unfitted), 0.5: 0.290 / 0.35 / 1131, 0.8: 0.219 / 0.35 / 1358
+ * (none unfitted), 1.2: 0.176 / 0.31 / 1749 (the crystals' spread starts to blur into
+ * their surroundings). 0.8 removes the outliers without losing the correlation.
+ */
+export const DEFAULT_SMOOTH_SIGMA_VOXELS = 0.8;
 
 export interface Pipeline3dOptions extends RunControl {
   /** A simulated 3D sample directory, or CXI files with one entry per (energy, angle). */
@@ -46,8 +64,10 @@ export interface Pipeline3dOptions extends RunControl {
   /** Common pixel (voxel) size (m); default 40 nm (the paper), never finer than the coarsest reconstruction unless allowUpsample. */
   pixelSizeM?: number;
   allowUpsample?: boolean;
-  /** SIRT iterations per energy after alignment (default 200, the paper's). */
+  /** SIRT iterations per energy after alignment (default DEFAULT_3D_SIRT_ITERATIONS). */
   sirtIterations?: number;
+  /** Gaussian smoothing of the volumes before the XANES fit, σ in voxels (default DEFAULT_SMOOTH_SIGMA_VOXELS; 0: none). */
+  smoothSigmaVoxels?: number;
   /** 'each' energy aligned on its own (default: one tomographic scan per energy, as the paper) or one 'shared' alignment. */
   tomoMode?: 'each' | 'shared';
   /** Energy (eV) the others are aligned from and registered to; default the highest (post-edge: strongest contrast). */
@@ -84,7 +104,8 @@ function resultOptions(o: Pipeline3dOptions): Record<string, unknown> {
     zonePlate: o.zonePlate,
     pixelSizeM: o.pixelSizeM ?? 40e-9,
     allowUpsample: o.allowUpsample ?? false,
-    sirtIterations: o.sirtIterations ?? DEFAULT_SIRT_ITERATIONS,
+    sirtIterations: o.sirtIterations ?? DEFAULT_3D_SIRT_ITERATIONS,
+    smoothSigmaVoxels: o.smoothSigmaVoxels ?? DEFAULT_SMOOTH_SIGMA_VOXELS,
     tomoMode: o.tomoMode ?? 'each',
     referenceEnergyEv: o.referenceEnergyEv,
     edgeModel: o.edgeModel ?? 'shared',
@@ -104,6 +125,8 @@ export async function runPipeline3d(opts: Pipeline3dOptions): Promise<Pipeline3d
   }
   const tomoMode = opts.tomoMode ?? 'each';
   if (tomoMode !== 'each' && tomoMode !== 'shared') throw new PtyxanesError('unknown tomography mode', { field: 'tomoMode', expected: "'each' or 'shared'", found: String(tomoMode) });
+  const sigma = opts.smoothSigmaVoxels ?? DEFAULT_SMOOTH_SIGMA_VOXELS;
+  if (!(sigma >= 0 && sigma <= 10)) throw new PtyxanesError('smoothing out of range', { field: 'smoothSigmaVoxels', expected: '0 … 10 voxels', found: String(sigma) });
   const series = await discoverTomoSeries(opts.input, opts.read);
   const run = await RunDir.open(opts.outDir, { kind: 'pipeline-3d', options: resultOptions(opts), inputs: series.files, resume: opts.resume, force: opts.force });
   const backend = await resolveBackend(opts.backend ?? 'auto');
@@ -160,7 +183,7 @@ export async function runPipeline3d(opts: Pipeline3dOptions): Promise<Pipeline3d
   const ts = await run.stage(
     'tomo',
     async () => {
-      const r = await runTomoStage(run, grid, { backend: b, sirtIterations: opts.sirtIterations ?? DEFAULT_SIRT_ITERATIONS, mode: tomoMode, referenceIndex, onProgress: opts.onProgress, signal: opts.signal });
+      const r = await runTomoStage(run, grid, { backend: b, sirtIterations: opts.sirtIterations ?? DEFAULT_3D_SIRT_ITERATIONS, mode: tomoMode, referenceIndex, onProgress: opts.onProgress, signal: opts.signal });
       tomo = r.result;
       return { outputs: r.outputs, info: { shape: r.result.shape, voxelSizeM: r.result.voxelSizeM } };
     },
@@ -174,7 +197,7 @@ export async function runPipeline3d(opts: Pipeline3dOptions): Promise<Pipeline3d
   const stack = await loadVolumeStack(run, grid.energiesEv);
   const calibration = opts.calibrationFile ? await loadCalibration(opts.calibrationFile) : undefined;
   opts.onProgress?.({ stage: 'xanes', done: 0, total: 1, message: `${tomo.shape.join('×')} voxels × ${nE} energies` });
-  const xanes = await fitXanes(stack, grid.energiesEv, {
+  const xanes = await fitXanes(smoothVolumes(stack, sigma), grid.energiesEv, {
     backend: b,
     edgeModel: opts.edgeModel ?? 'shared',
     calibration,
