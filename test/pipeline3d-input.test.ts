@@ -7,6 +7,8 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.ts';
+import { createProgressReporter } from '../src/cli/progress.ts';
 import { PtyxanesError } from '../src/core/errors.ts';
 import { writeCxi, type CxiEntryInput } from '../src/io/cxi.ts';
 import { h5 } from '../src/io/h5.ts';
@@ -78,6 +80,19 @@ describe('pipeline 3d input checks', () => {
     expect(err.file).toContain('data-8350.cxi');
     // Nothing was started.
     expect(await readdir(root)).not.toContain('out-missing');
+    // The command: one line on stderr, non-zero exit.
+    let out = '';
+    let errText = '';
+    const code = await main(['pipeline', '3d', '--input', dir, '--out', join(root, 'out-cli'), '--quiet'], {
+      out: (t) => (out += `${t}\n`),
+      err: (t) => (errText += `${t}\n`),
+      progress: () => createProgressReporter({ quiet: true }),
+      signal: new AbortController().signal,
+    });
+    expect(code).not.toBe(0);
+    expect(out).toBe('');
+    expect(errText.trim().split('\n')).toHaveLength(1);
+    expect(errText).toContain('misses an angle');
   });
 
   it('angles that differ between energies', async () => {
