@@ -130,7 +130,12 @@ function solve3(A: number[][], b: number[]): number[] {
   return [m[0][3] / m[0][0], m[1][3] / m[1][1], m[2][3] / m[2][2]];
 }
 
-export async function compareWithTruth3d(manifest: Manifest3d, xanes: XanesResult, grid: ProjectionGrid, tomo: TomoStageResult, occupancyFraction = 0.75): Promise<TruthComparison3d | undefined> {
+/**
+ * `structure`: a volume ∝ the Ni per voxel on the result grid (the reference energy's
+ * attenuation), to place the truth: the same for every fit of the same tomograms, so
+ * fits compare over the same voxels.
+ */
+export async function compareWithTruth3d(manifest: Manifest3d, xanes: XanesResult, grid: ProjectionGrid, tomo: TomoStageResult, structure: RealArray, occupancyFraction = 0.75): Promise<TruthComparison3d | undefined> {
   const files = manifest.truth?.files;
   const vg = manifest.truth?.volumeGrid;
   if (manifest.kind !== '3d' || !files?.oxidationState || !files.occupancy || !vg) return undefined;
@@ -138,9 +143,9 @@ export async function compareWithTruth3d(manifest: Manifest3d, xanes: XanesResul
   const occ = await readTiff(join(manifest.dir, files.occupancy));
   const shape = tomo.shape;
   const axis = tomo.energies[tomo.referenceIndex].centreCol;
-  const step: RealArray = { data: Float32Array.from(xanes.edgeStep, (v) => (Number.isFinite(v) ? v : 0)), shape };
+  const step: RealArray = { data: Float32Array.from(structure.data, (v) => (Number.isFinite(v) ? v : 0)), shape };
 
-  // The global offset (and the rotation sense) by correlation of occupancy with the edge step.
+  // The global offset (and the rotation sense) by correlation of occupancy with the structure.
   let best: { p: Placement; err: number } | null = null;
   for (const mirror of [false, true]) {
     const first = sampleTruth(occ, state, vg, grid, shape, axis, { offset: [0, 0, 0], mirror });
