@@ -30,30 +30,32 @@ import { denoiseSpectra } from './spectral-denoise.ts';
 import { loadTomoStage, loadVolumeStack, runTomoStage, type TomoStageResult } from './tomo-stage.ts';
 import { compareWithTruth3d, type TruthComparison3d } from './truth3d.ts';
 
-/**
- * SIRT iterations per energy after its alignment (which leaves a volume SIRT starts from).
- * The paper's 200 fit the projection noise of a few-angle ptychographic tomogram: on
- * 3d-small (17 angles; state vs truth over 480 interior crystal voxels, truth spread
- * 0.157) RMS error / correlation were 200: 0.550 / 0.26, 50: 0.364 / 0.38, 30: 0.356 /
- * 0.37, 20: 0.355 / 0.36, 10: 0.357 / 0.35 (no smoothing).
+/*
+ * Defaults of the tomography and the per-voxel fit, measured with scripts/tune-pipeline3d.ts
+ * on the ePIE results of 3d-small (state vs the simulator's truth over ~520 interior crystal
+ * voxels; the truth's own spread 0.153–0.160, so RMS alone says little: a flat volume at the
+ * true mean scores that; the correlation says whether the volume shows the true variation).
+ * RMS / correlation, by SIRT iterations, smoothing σ (voxels), principal components kept:
+ *   17 angles: SIRT 200, σ 0, all: 0.550 / 0.26; SIRT 30, σ 0, all: 0.356 / 0.37;
+ *     SIRT 30, σ 0.8, all: 0.219 / 0.35; σ 0.8 with 3 components: 0.153 / 0.15;
+ *     4 components: SIRT 30 0.147 / 0.50, SIRT 100 0.130 / 0.60, SIRT 200 0.143 / 0.55.
+ *   32 angles (the preset now), σ 0.8: SIRT 30, all: 0.202 / 0.29; 4 components: SIRT 30
+ *     0.132 / 0.56, 50 0.129 / 0.60, 100 0.123 / 0.65, 200 0.123 / 0.64; 5 components at
+ *     SIRT 50 / 200: 0.158 / 0.40, 0.152 / 0.46. SIRT 100 with 4 components: σ 0 0.185 / 0.46
+ *     (6 voxels unfitted), 0.5 0.167 / 0.49, 0.8 0.123 / 0.65, 1.2 0.128 / 0.68 (the
+ *     crystals start to blur into their surroundings: 20 % more voxels fitted).
  */
-export const DEFAULT_3D_SIRT_ITERATIONS = 30;
 
-/**
- * Gaussian smoothing (σ, voxels) of the attenuation volumes before the per-voxel fit. On
- * 3d-small with 30 SIRT iterations, RMS / correlation / voxels fitted: σ 0: 0.356 / 0.37 /
- * 1041 (34 interior voxels unfitted), 0.5: 0.290 / 0.35 / 1131, 0.8: 0.219 / 0.35 / 1358
- * (none unfitted), 1.2: 0.176 / 0.31 / 1749 (the crystals' spread starts to blur into
- * their surroundings). 0.8 removes the outliers without losing the correlation.
- */
+/** SIRT iterations per energy after its alignment (which leaves a volume SIRT starts from); the evidence above. */
+export const DEFAULT_3D_SIRT_ITERATIONS = 100;
+
+/** Gaussian smoothing (σ, voxels) of the attenuation volumes before the per-voxel fit; the evidence above. */
 export const DEFAULT_SMOOTH_SIGMA_VOXELS = 0.8;
 
 /**
  * Principal components of the material's spectra kept before the fit (spectral-denoise.ts;
- * 0: all). Each energy's tomogram carries its own noise, the spectra only a few shapes.
- * On 3d-small (17 angles, SIRT 30, σ 0.8; 518 interior voxels, truth spread 0.153) RMS /
- * correlation: all 0.219 / 0.35, 3: 0.153 / 0.15 (too few: the edge shift is lost),
- * 4: 0.147 / 0.50; with σ 1.2: all 0.176 / 0.35, 4: 0.139 / 0.45.
+ * 0: all). Each energy's tomogram carries its own noise, the spectra only a few shapes;
+ * 3 lose the edge shift, 5 keep noise (the evidence above).
  */
 export const DEFAULT_SPECTRAL_COMPONENTS = 4;
 
