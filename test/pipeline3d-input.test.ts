@@ -125,4 +125,22 @@ describe('pipeline 3d input checks', () => {
     expect(err.file).toContain('data-8340.cxi');
     expect(err.field).toContain('entry_2');
   });
+
+  it('--dry-run on a preset: tasks, projected times, disk and memory, nothing run', async () => {
+    let out = '';
+    const code = await main(['pipeline', '3d', '--preset', '3d-ci', '--dry-run', '--json', '--quiet'], {
+      out: (t) => (out += `${t}\n`),
+      err: () => undefined,
+      progress: () => createProgressReporter({ quiet: true }),
+      signal: new AbortController().signal,
+    });
+    expect(code).toBe(0);
+    const plan = JSON.parse(out);
+    expect(plan.reconstructions).toBe(16 * 16);
+    expect(plan.positions).toBe(25);
+    expect(plan.cpuPatternUpdatesPerS).toBeGreaterThan(0);
+    expect(plan.cpuSeconds.total).toBeGreaterThan(plan.cpuSeconds.ptycho);
+    expect(plan.inputBytes).toBe(16 * 16 * 25 * 64 * 64 * 2);
+    expect(plan.peakMemoryBytes).toBeGreaterThan(0);
+  });
 });

@@ -35,6 +35,7 @@ export const spec: CommandModule['spec'] = {
     'fit-range': { type: 'list', meta: 'LO,HI', help: 'energy range of the 3-Gaussian edge fit in eV' },
     calibration: { type: 'string', meta: 'JSON', help: 'edge-energy → oxidation-state calibration (default: shipped NiO/LiNiO2 line)' },
     'sirt-iterations': { type: 'int', meta: 'N', help: '3d: SIRT iterations per energy after alignment (default 100)' },
+    'dry-run': { type: 'boolean', default: false, help: '3d with --preset: print the task count, projected time per stage (ePIE cost measured now on this CPU), disk and peak memory, and run nothing' },
     components: { type: 'int', meta: 'K', help: '3d: principal components of the spectra kept before the fit (default 4; 0: all)' },
     smooth: { type: 'number', meta: 'VOXELS', help: '3d: Gaussian smoothing σ of the volumes before the per-voxel fit (default 0.8; 0: none)' },
     'tomo-mode': { type: 'string', default: 'each', choices: ['each', 'shared'], help: "3d: align each energy's tomogram on its own ('each': one scan per energy, as the paper) or share one alignment" },
@@ -80,6 +81,14 @@ export function formatSummary(r: Pipeline2dResult): string {
 export const run: CommandModule['run'] = async ({ options: o, positionals }, io) => {
   const kind = positionals[0];
   if (kind !== '2d' && kind !== '3d') throw new PtyxanesError("which pipeline? use 'pipeline 2d' or 'pipeline 3d'", { expected: '2d or 3d', found: kind ?? 'nothing' });
+  if (kind === '3d' && o['dry-run']) {
+    if (!o.preset) throw new PtyxanesError('--dry-run needs --preset NAME (or a simulation config JSON)', { field: '--preset', expected: 'e.g. 3d-paper', found: 'nothing' });
+    const { resolveConfig } = await import('../../sim/resolve.ts');
+    const { planPipeline3d, formatPlan3d } = await import('../../pipeline/plan3d.ts');
+    const plan = await planPipeline3d(resolveConfig(String(o.preset)), { warmIterations: o['warm-iterations'] as number | undefined, pixelSizeM: (o['pixel-size-nm'] as number) * 1e-9 });
+    io.out(o.json ? JSON.stringify(plan, null, 2) : formatPlan3d(plan));
+    return 0;
+  }
   if (!o.out) throw new PtyxanesError('missing --out DIR');
   const rep = io.progress({ quiet: o.quiet as boolean });
   let input = o.input as string | undefined;
