@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { denoiseSpectra, symmetricEigen } from '../src/pipeline/spectral-denoise.ts';
 import { smoothVolumes } from '../src/pipeline/smooth.ts';
+import { renderCutaway } from '../src/pipeline/cutaway.ts';
 
 describe('spectral denoising and smoothing of volume stacks', () => {
   it('symmetricEigen: A·v = λ·v for a random symmetric matrix', () => {
@@ -60,5 +61,22 @@ describe('spectral denoising and smoothing of volume stacks', () => {
     const o2 = smoothVolumes({ data: imp, shape: [9, 9, 9] }, 0.8).data;
     expect(o2.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     expect(o2[4 * 81 + 4 * 9 + 4]).toBeLessThan(0.5);
+  });
+
+  it('renderCutaway: a ball with its facing quarter cut away shows its inside at the centre', () => {
+    const n = 21;
+    const data = new Float32Array(n * n * n).fill(NaN);
+    const c = (n - 1) / 2;
+    for (let z = 0; z < n; z++) for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
+      const r = Math.hypot(x - c, y - c, z - c);
+      if (r <= 8) data[(z * n + y) * n + x] = r < 4 ? 3 : 2; // a 3+ core in a 2+ shell
+    }
+    const out = renderCutaway({ data, shape: [n, n, n] }, { raysPerVoxel: 2 });
+    const mid = Math.floor(out.size / 2);
+    // The central ray enters the cut and meets the core on the cut face.
+    expect(out.values[mid * out.size + mid]).toBe(3);
+    // Corners see nothing; the ball's outline is there.
+    expect(Number.isNaN(out.values[0])).toBe(true);
+    expect(Array.from(out.values).filter((v) => v === 2).length).toBeGreaterThan(100);
   });
 });

@@ -25,6 +25,7 @@ import { probeModelFor, type ZonePlateModel } from './probe-model.ts';
 import { buildProjections, type ProjectionGrid } from './projections-stage.ts';
 import { runPtychoStage } from './ptycho-stage.ts';
 import { RunDir } from './run-dir.ts';
+import { writeCutaway } from './cutaway.ts';
 import { smoothVolumes } from './smooth.ts';
 import { denoiseSpectra } from './spectral-denoise.ts';
 import { loadTomoStage, loadVolumeStack, runTomoStage, type TomoStageResult } from './tomo-stage.ts';
@@ -105,7 +106,7 @@ export interface Pipeline3dResult {
   warnings: string[];
   truth?: TruthComparison3d;
   timingsS: Record<string, number>;
-  files: { oxidationState: string; uncertainty: string; fitStatus: string; histogramPng: string; slicesPng: string; resultsH5: string; summary: string };
+  files: { oxidationState: string; uncertainty: string; fitStatus: string; histogramPng: string; slicesPng: string; cutawayPng: string; resultsH5: string; summary: string };
   backend: string;
 }
 
@@ -231,7 +232,9 @@ export async function runPipeline3d(opts: Pipeline3dOptions): Promise<Pipeline3d
   await writeOrthogonalSlices(slicesPng, { data: xanes.oxidationState, shape }, 'Ni oxidation state', [2, 3.5], 'valence');
   const stdSlices = `${xdir}/oxidation_state_std_slices.png`;
   await writeOrthogonalSlices(stdSlices, { data: xanes.oxidationStateStd, shape }, 'standard error (valence)', undefined, 'viridis');
-  await run.stage('xanes', async () => ({ outputs: [...xanesFiles, slicesPng, stdSlices], info: { ...xanes.summary } }), { startedMs: t });
+  const cutawayPng = `${xdir}/oxidation_state_cutaway.png`;
+  await writeCutaway(cutawayPng, { data: xanes.oxidationState, shape }, { range: [2, 3.5], cmap: 'valence', label: 'Ni oxidation state' });
+  await run.stage('xanes', async () => ({ outputs: [...xanesFiles, slicesPng, stdSlices, cutawayPng], info: { ...xanes.summary } }), { startedMs: t });
   lap('xanes', t);
 
   t = Date.now();
@@ -259,6 +262,7 @@ export async function runPipeline3d(opts: Pipeline3dOptions): Promise<Pipeline3d
       fitStatus: `${xdir}/fit_status.tif`,
       histogramPng: `${xdir}/oxidation_state_histogram.png`,
       slicesPng,
+      cutawayPng,
       resultsH5,
       summary: summaryPath,
     },

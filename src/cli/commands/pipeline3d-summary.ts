@@ -22,6 +22,7 @@ export function formatSummary3d(r: Pipeline3dResult): string {
     `  volumes: ${r.files.oxidationState}`,
     `           ${r.files.uncertainty}`,
     `  pictures: ${r.files.slicesPng}`,
+    `            ${r.files.cutawayPng}`,
     `            ${r.files.histogramPng}`,
     `  all results: ${r.files.resultsH5} (summary ${r.files.summary})`,
   ];
