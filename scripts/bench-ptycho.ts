@@ -11,6 +11,11 @@
  * Peak RSS is the process's: run the streaming part alone (--cases none --skip-converge
  * --skip-warm) for a clean figure.
  *
+ * With PTYPY_PATH=<folder holding ptypy/> it first runs ptyxanes and PtyPy's numpy EPIE on the
+ * shared case side by side (bench-ptycho-peer.ts; Debian python3-numpy/scipy/h5py/skimage):
+ *   PTYPY_PATH=/work/peer-ptypy npx tsx scripts/bench-ptycho.ts --peer-only [--peer-iterations 50]
+ *        [--peer-rounds 2] [--peer-variants sequential,sequential:raw,sequential:engine=epie,parallel:threads=1]
+ *
  * --subpixel nearest rounds positions to whole pixels, as PtyPy does (the fair per-update
  * comparison with its ePIE); 'fourier' (the default in reconstructEpie) shifts exactly.
  *
@@ -205,6 +210,30 @@ async function streaming(): Promise<void> {
 }
 
 log(`ePIE benchmark (load average ${loadavg()[0].toFixed(1)})`);
+if (process.env.PTYPY_PATH) {
+  // Side by side with PtyPy on the shared case (bench-ptycho-peer.ts); --peer-only skips the rest.
+  log(`side by side with PtyPy's numpy EPIE (${arg('--peer-iterations', '50')} iterations, whole-pixel positions):`);
+  const { peerComparison } = await import('./bench-ptycho-peer.ts');
+  // MODE[:option=value…][:raw] (raw: the case without HDF5, see ptycho-case.ts)
+  const variants = arg('--peer-variants', 'sequential,sequential:raw,sequential:engine=epie,parallel').split(',').map((v) => {
+    const [mode, ...rest] = v.split(':');
+    const opts = rest.filter((r) => r !== 'raw');
+    return { name: `ptyxanes ${v}`, raw: rest.includes('raw'), args: ['--mode', mode, ...opts.flatMap((r) => ['--' + r.split('=')[0], r.split('=')[1]])] };
+  });
+  report.peer = await peerComparison({
+    ptypyPath: process.env.PTYPY_PATH,
+    peersDir: arg('--peers-dir', '../shared/peers'),
+    workDir: arg('--peer-dir', '/tmp/ptyxanes-peer'),
+    iterations: Number(arg('--peer-iterations', '50')),
+    rounds: Number(arg('--peer-rounds', '2')),
+    variants,
+    log,
+  });
+  if (argv.includes('--peer-only')) {
+    if (json) console.log(JSON.stringify(report, null, 2));
+    process.exit(0);
+  }
+}
 const g = backends.includes('gpu') ? await gpu() : null;
 report.adapter = g ? adapterLabel(g.info) : null;
 log(`GPU: ${report.adapter ?? 'none'}`);

@@ -4,6 +4,8 @@
 # Idempotent; skips apt when a usable lavapipe is already there. Needs root (or sudo).
 set -euo pipefail
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+APT_DIR=/etc/apt
+. "$(dirname "$0")/apt-backports.sh"
 have_lvp() {
   local f
   for f in /usr/share/vulkan/icd.d/lvp_icd*.json; do
@@ -15,8 +17,20 @@ have_lvp() {
   return 1
 }
 if ! have_lvp || ! ldconfig -p | grep -q libvulkan.so.1; then
-  if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
-    echo "deb http://deb.debian.org/debian bookworm-backports main" | $SUDO tee /etc/apt/sources.list.d/bookworm-backports.list >/dev/null
+  if ! apt_has_suite "$APT_DIR" bookworm-backports; then
+    # The backports entry comes from the Debian source already configured (a local mirror or
+    # proxy keeps working); DEBIAN_MIRROR=URI overrides it.
+    if [ -n "${DEBIAN_MIRROR:-}" ]; then
+      entry="deb $DEBIAN_MIRROR bookworm-backports main"
+    elif ! entry=$(apt_backports_entry "$APT_DIR" bookworm); then
+      echo "setup-system: no Debian bookworm source found in $APT_DIR/sources.list or $APT_DIR/sources.list.d/*.list|*.sources" >&2
+      echo "  (looked for an enabled 'deb' entry for suite 'bookworm' with component 'main');" >&2
+      echo "  add your mirror's bookworm entry, or rerun with DEBIAN_MIRROR=http://your.mirror/debian" >&2
+      exit 1
+    fi
+    case "$entry" in deb\ *) target=bookworm-backports.list;; *) target=bookworm-backports.sources;; esac
+    echo "system setup: adding $APT_DIR/sources.list.d/$target:"; echo "$entry" | sed 's/^/  /'
+    echo "$entry" | $SUDO tee "$APT_DIR/sources.list.d/$target" >/dev/null
   fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null

@@ -27,10 +27,10 @@ struct Params {
   alpha: f32,
   beta: f32,
   gamma: f32,        // parallel mode: weight of the max term in the step denominators
-  pad1: f32,
+  gamma_o: f32,      // sequential mode: the same for the object step (1 = ePIE)
   obj_h: u32,        // object height
   tiles_x: u32,      // object tiles per row (TILE × TILE pixels)
-  pad2: u32,
+  gamma_p: f32,      // sequential mode: for the probe step (1 = ePIE)
   pad3: u32,
 }
 

@@ -2,7 +2,8 @@
 // over angles of the projection row linearly interpolated at the voxel's detector column
 // (outside the detector = 0).
 // MODE 0: out = BP(proj).
-// MODE 1 (SIRT update): vol = clamp(vol + C ⊙ BP(proj), lo, hi), proj holding R ⊙ (p − FP(x)).
+// MODE 1 (SIRT update): vol = clamp(vol + C ⊙ BP(proj), lo, hi), proj holding R ⊙ (p − FP(x)),
+//         over the angles of one ordered subset (all angles for SIRT).
 // CPU twin: src/tomo/project.cpu.ts (backSlice) and slices.cpu.ts (sirtJob).
 #include "tomo_common"
 
@@ -24,26 +25,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let y = f32(iy) - (f32(P.ny) - 1.0) * 0.5;
   let ncols = i32(P.cols);
   var acc = 0.0;
-  for (var a = 0u; a < P.n_angles; a++) {
+  for (var a = P.a0; a < P.a0 + P.n_sub; a++) {
     let t = table[a];
     let uf = x * t.x + y * t.y + t.z;
     let i0 = floor(uf);
     let i = i32(i0);
-    if (i < -1 || i >= ncols) { continue; }
     let f = uf - i0;
     let row = (a * P.rows + z) * P.cols;
-    var p0 = 0.0;
-    var p1 = 0.0;
-    if (i >= 0) { p0 = proj[row + u32(i)]; }
-    if (i + 1 < ncols) { p1 = proj[row + u32(i + 1)]; }
-    acc += p0 + f * (p1 - p0);
+    // branch-free: clamped reads, weights select()ed to 0 outside the detector
+    let p0 = proj[row + u32(clamp(i, 0, ncols - 1))];
+    let p1 = proj[row + u32(clamp(i + 1, 0, ncols - 1))];
+    acc += select(0.0, p0 * (1.0 - f), i >= 0 && i < ncols) + select(0.0, p1 * f, i + 1 >= 0 && i + 1 < ncols);
   }
   let idx = (z * P.ny + iy) * P.nx + ix;
   if (MODE == 0u) {
     vol[idx] = acc;
   } else {
     var c: f32;
-    if (P.weights_per_slice == 1u) { c = cw[idx]; } else { c = cw[iy * P.nx + ix]; }
+    if (P.weights_per_slice == 1u) { c = cw[P.c_off + idx]; } else { c = cw[P.c_off + iy * P.nx + ix]; }
     vol[idx] = clamp(vol[idx] + c * acc, P.lo, P.hi);
   }
 }

@@ -12,4 +12,9 @@ struct TomoParams {
   weights_per_slice: u32,
   lo: f32,
   hi: f32,
+  // ordered subsets: this dispatch's angles are [a0, a0 + n_sub); C of this subset at c_off
+  a0: u32,
+  n_sub: u32,
+  c_off: u32,
+  _pad: u32,
 };

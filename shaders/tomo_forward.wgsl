@@ -2,8 +2,9 @@
 // (column u, row z, angle a): step one voxel along the slice axis closest to the ray,
 // interpolate linearly across the other (outside = 0), scale by 1/max(|cos|, |sin|).
 // MODE 0: out = FP(vol).
-// MODE 1 (SIRT): out = R ⊙ (p − FP(vol)), and Σ(p − FP(vol))² of this workgroup's rays
-//         into partials[workgroup] (reduced per iteration by tomo_reduce).
+// MODE 1 (SIRT): out = R ⊙ (p − FP(vol)) and d2[ray] = (p − FP(vol))², summed per
+//         iteration by tomo_reduce (no workgroup barrier here: on software adapters a
+//         barrier costs more than the ray).
 // CPU twin: src/tomo/project.cpu.ts (forwardSlice) and slices.cpu.ts (sirtJob).
 #include "tomo_common"
 
@@ -15,13 +16,26 @@ override MODE: u32 = 0u;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(4) var<storage, read> proj: array<f32>;
 @group(0) @binding(5) var<storage, read> rw: array<f32>;
-@group(0) @binding(6) var<storage, read_write> partials: array<f32>;
+@group(0) @binding(6) var<storage, read_write> d2: array<f32>;
 
-var<workgroup> red: array<f32, 64>;
-
-fn voxel(base: u32, ix: i32, iy: i32) -> f32 {
-  if (ix < 0 || iy < 0 || ix >= i32(P.nx) || iy >= i32(P.ny)) { return 0.0; }
-  return vol[base + u32(iy) * P.nx + u32(ix)];
+// Sum over the n steps of a line whose cross coordinate is p0 + k·dp (k = 0 … n−1), reading
+// samples at base + i·cross_stride + k·step_stride, i in [0, m), linear, zero outside.
+// Branch-free (clamped reads, select()ed weights): lanes never diverge, which keeps SIMD
+// lanes full on GPUs and on software rasterisers alike.
+fn line_sum(base: u32, p0: f32, dp: f32, n: u32, m: u32, cross_stride: u32, step_stride: u32) -> f32 {
+  var acc = 0.0;
+  let mi = i32(m);
+  for (var k = 0u; k < n; k++) {
+    let p = p0 + f32(k) * dp;
+    let fi = floor(p);
+    let i = i32(fi);
+    let f = p - fi;
+    let row = base + k * step_stride;
+    let v0 = vol[row + u32(clamp(i, 0, mi - 1)) * cross_stride];
+    let v1 = vol[row + u32(clamp(i + 1, 0, mi - 1)) * cross_stride];
+    acc += select(0.0, v0 * (1.0 - f), i >= 0 && i < mi) + select(0.0, v1 * f, i + 1 >= 0 && i + 1 < mi);
+  }
+  return acc;
 }
 
 fn ray_sum(u: u32, z: u32, a: u32) -> f32 {
@@ -32,63 +46,30 @@ fn ray_sum(u: u32, z: u32, a: u32) -> f32 {
   let hy = (f32(P.ny) - 1.0) * 0.5;
   let base = z * P.nx * P.ny;
   let tu = f32(u) - t.z;
-  var acc = 0.0;
   if (abs(c) >= abs(s)) {
-    let w = 1.0 / abs(c);
-    for (var iy = 0u; iy < P.ny; iy++) {
-      let xf = (tu - (f32(iy) - hy) * s) / c + hx;
-      let i0 = floor(xf);
-      let f = xf - i0;
-      let i = i32(i0);
-      let v0 = voxel(base, i, i32(iy));
-      let v1 = voxel(base, i + 1, i32(iy));
-      acc += v0 + f * (v1 - v0);
-    }
-    return acc * w;
+    // step along y: x = (tu − y·s)/c, linear in the step
+    let inv = 1.0 / c;
+    return line_sum(base, (tu + hy * s) * inv + hx, -s * inv, P.ny, P.nx, 1u, P.nx) / abs(c);
   }
-  let w = 1.0 / abs(s);
-  for (var ix = 0u; ix < P.nx; ix++) {
-    let yf = (tu - (f32(ix) - hx) * c) / s + hy;
-    let i0 = floor(yf);
-    let f = yf - i0;
-    let i = i32(i0);
-    let v0 = voxel(base, i32(ix), i);
-    let v1 = voxel(base, i32(ix), i + 1);
-    acc += v0 + f * (v1 - v0);
-  }
-  return acc * w;
+  let inv = 1.0 / s;
+  return line_sum(base, (tu + hx * c) * inv + hy, -c * inv, P.nx, P.ny, P.nx, 1u) / abs(s);
 }
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-        @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let u = gid.x;
   let z = gid.y;
-  let a = gid.z;
-  let inside = u < P.cols;
-  var d2 = 0.0;
-  if (inside) {
-    let fp = ray_sum(u, z, a);
-    let idx = (a * P.rows + z) * P.cols + u;
-    if (MODE == 0u) {
-      out[idx] = fp;
-    } else {
-      let d = proj[idx] - fp;
-      d2 = d * d;
-      var r: f32;
-      if (P.weights_per_slice == 1u) { r = rw[idx]; } else { r = rw[a * P.cols + u]; }
-      out[idx] = r * d;
-    }
+  let a = P.a0 + gid.z;
+  if (u >= P.cols) { return; }
+  let fp = ray_sum(u, z, a);
+  let idx = (a * P.rows + z) * P.cols + u;
+  if (MODE == 0u) {
+    out[idx] = fp;
+    return;
   }
-  if (MODE == 1u) {
-    red[lid] = d2;
-    workgroupBarrier();
-    for (var stride = 32u; stride > 0u; stride >>= 1u) {
-      if (lid < stride) { red[lid] += red[lid + stride]; }
-      workgroupBarrier();
-    }
-    if (lid == 0u) {
-      partials[(wg.z * nwg.y + wg.y) * nwg.x + wg.x] = red[0];
-    }
-  }
+  let d = proj[idx] - fp;
+  var r: f32;
+  if (P.weights_per_slice == 1u) { r = rw[idx]; } else { r = rw[a * P.cols + u]; }
+  out[idx] = r * d;
+  d2[idx] = d * d;
 }

@@ -38,8 +38,13 @@ export { buildEdgeTemplate } from './xanes/index.ts';
 export type { XanesOptions, XanesResult, Calibration, EdgeModel, EdgeTemplate } from './xanes/index.ts';
 export { sirt, fbp, forwardProject, backProject, alignProjections, reconstructTomoSeries, makeGeometry, sheppLogan3d, halfTurnAngles, shutdownTomoWorkers } from './tomo/index.ts';
 export type { SirtOptions, SirtResult, FbpOptions, FbpResult, FbpFilter, AlignOptions, AlignResult, TomoGeometry, TomoOptions, TomoSeriesInput, TomoSeriesOptions, TomoSeriesResult } from './tomo/index.ts';
-export { simulate, simulateInMemory, listPresets } from './sim/index.ts';
+export { simulate, simulateInMemory, listPresets, presetConfig } from './sim/index.ts';
 export type { SimManifest } from './sim/index.ts';
+
+// Analysis of oxidation-state maps and volumes
+export { analyseStateMap, segmentCrystals, distanceTransform, crystalTable, surfaceProfiles, fitDiffusion, fitCoreShell, fitProfileModels, diffusionFraction, findSlabs, compareSamples, ballPhantom, lcfStack } from './analysis/index.ts';
+export { writeAnalysisOutputs, writeComparisonOutputs } from './analysis/outputs.ts';
+export type { AnalysisInput, AnalysisOptions, AnalysisResult, Segmentation, CrystalRow, SurfaceProfiles, ProfileFits, DiffusionGeometry, SlabResult, Comparison, LcfResult } from './analysis/index.ts';
 
 // Pipelines
 export { runPipeline2d, DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './pipeline/pipeline2d.ts';
@@ -49,5 +54,5 @@ export type { Pipeline3dOptions, Pipeline3dResult } from './pipeline/pipeline3d.
 
 // I/O
 export { parseAngles, readAngles } from './io/angles.ts';
-export { openCxiEntry, openCxiEntries, listCxiEntries, writeCxi, CxiWriter, readTiff, writeTiff, writePng, readEnergies, describeFile, formatDescription } from './io/index.ts';
+export { openCxiEntry, openCxiEntries, listCxiEntries, writeCxi, CxiWriter, readTiff, writeTiff, writePng, readEnergies, describeFile, formatDescription, describeFolder, formatFolder } from './io/index.ts';
 export type { CxiReadOptions, CxiEntryInput } from './io/index.ts';

@@ -3,6 +3,8 @@ import { gpuOrSkip } from './helpers/gpu.ts';
 import { defocusedPupilProbe, makeSyntheticPtycho, normalizedRmsError, reconstructEpie } from '../src/ptycho/index.ts';
 import type { EpieOptions, EpieResult, SyntheticData } from '../src/ptycho/index.ts';
 import { Rng } from '../src/ptycho/order.ts';
+import { scanPixels } from '../src/ptycho/geometry.ts';
+import { DEFAULT_REFINE } from '../src/ptycho/positions.ts';
 
 const n = 32;
 
@@ -11,15 +13,15 @@ const n = 32;
  * first exit waves are zero outside the pupil, where the modulus constraint then takes its
  * phase from rounding noise (different on every backend). Any real start avoids that.
  */
-function roughObject(d: SyntheticData) {
+function roughObject(d: SyntheticData, shape = d.object.shape) {
   const rng = new Rng(5);
-  const data = new Float32Array(d.object.data.length);
+  const data = new Float32Array(2 * shape[0] * shape[1]);
   for (let i = 0; i < data.length; i += 2) {
     const ph = 0.2 * (rng.next() - 0.5);
     data[i] = Math.cos(ph);
     data[i + 1] = Math.sin(ph);
   }
-  return { data, shape: d.object.shape };
+  return { data, shape };
 }
 
 function relDiff(a: Float32Array, b: Float32Array): number {
@@ -70,6 +72,34 @@ describe('ePIE on the GPU agrees with the CPU (same seed, same order)', () => {
     const d = makeSyntheticPtycho({ n, scanX: 8, scanY: 8, seed: 25 });
     const [cpu, gpu] = await bothBackends(d, { mode: 'parallel', batchSize: 16, subpixel: 'nearest' }, ctx);
     expectAgreement(cpu, gpu);
+  });
+
+  it('mPIE rule: rPIE steps, object momentum and the modulus bound, sequential and parallel', async (t) => {
+    const ctx = await gpuOrSkip(t.skip);
+    const d = makeSyntheticPtycho({ n, scanX: 6, scanY: 6, seed: 26 });
+    for (const mode of ['sequential', 'parallel'] as const) {
+      // Momentum every 5 positions so a few steps happen within the iterations compared.
+      const [cpu, gpu] = await bothBackends(d, { mode, engine: 'mpie', momentumEvery: 5, objectAmplitudeMax: 1, batchSize: 8 }, ctx);
+      expectAgreement(cpu, gpu);
+    }
+  });
+
+  it('position refinement: the same refined positions, sequential and parallel', async (t) => {
+    const ctx = await gpuOrSkip(t.skip);
+    const d = makeSyntheticPtycho({ n, scanX: 6, scanY: 6, seed: 27, positionErrorPx: 1.5 });
+    // The object grid of a refined scan has a wider border.
+    const grid = scanPixels(d.source.geometry.positionsM, n, d.pixelSizeM, 'grid', 1 + DEFAULT_REFINE.maxShiftPx);
+    const objectInit = roughObject(d, [grid.objectHeight, grid.objectWidth]);
+    for (const mode of ['sequential', 'parallel'] as const) {
+      const [cpu, gpu] = await bothBackends(d, { mode, iterations: 4, batchSize: 8, refinePositions: { start: 1 }, objectInit }, ctx);
+      expectAgreement(cpu, gpu, 1e-3);
+      let moved = 0;
+      for (let i = 0; i < cpu.positionsM.length; i++) {
+        moved = Math.max(moved, Math.abs(cpu.positionShiftsM[i]) / d.pixelSizeM);
+        expect(Math.abs(gpu.positionsM[i] - cpu.positionsM[i]) / d.pixelSizeM, `${mode} position ${i}`).toBeLessThan(1e-3);
+      }
+      expect(moved, mode).toBeGreaterThan(0.05);
+    }
   });
 
   it('sequential with two modes, orthogonalised on the GPU', async (t) => {

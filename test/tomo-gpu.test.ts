@@ -46,7 +46,7 @@ describe('tomography on the GPU equals the CPU path', () => {
     const p = await forwardProject(truth, a, { backend: 'cpu' });
     const mask = { data: new Float32Array(truth.data.length), shape: truth.shape };
     for (let i = 0; i < mask.data.length; i++) mask.data[i] = (i % 24) > 2 ? 1 : 0;
-    for (const extra of [{}, { volumeMask: mask, min: 0, max: 0.9, relaxation: 0.8 }]) {
+    for (const extra of [{}, { volumeMask: mask, min: 0, max: 0.9, relaxation: 0.8 }, { subsets: 7, min: 0 }, { subsets: 4, volumeMask: mask }]) {
       for (const iterations of [1, 12]) {
         const c = await sirt(p, a, { backend: 'cpu', iterations, ...extra });
         const g = await sirt(p, a, { backend: 'gpu', ctx, iterations, slabRows: 4, ...extra });

@@ -20,6 +20,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   fit: { summary: 'per-pixel Ni K-edge XANES fit -> oxidation-state maps', load: () => import('./commands/fit.ts') },
   tomo: { summary: 'tomography of a projection stack: alignment by reprojection, SIRT (ASTRA SIRT3D), FBP', load: () => import('./commands/tomo.ts') },
   pipeline: { summary: "the whole chain: 'pipeline 2d' / 'pipeline 3d' from patterns to oxidation-state maps / volumes", load: () => import('./commands/pipeline.ts') },
+  analyse: { summary: 'crystals, surface-to-core profiles, diffusion fits, slabs, sample comparisons', load: () => import('./commands/analyse.ts') },
   info: { summary: 'what a CXI/HDF5/TIFF file holds: datasets, shapes, energies, units', load: () => import('./commands/info.ts') },
   bench: { summary: 'run the benchmark scripts and print one table', load: () => import('./commands/bench.ts') },
 };

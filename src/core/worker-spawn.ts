@@ -1,8 +1,9 @@
 /**
  * One way to start a Node worker thread on one of our modules, for every room that uses
- * threads (FFT, ePIE, tomography). A `.ts` module (a checkout run through tsx) gets a small
- * eval'd bootstrap that registers tsx's ESM loader inside the worker first, as
- * `bin/ptyxanes.mjs` does; a compiled `.js` module starts directly. Node-only: callers
+ * threads (FFT, ePIE, registration, tomography). Compiled (dist/), the worker's compiled
+ * `.js` twin starts directly; from the TypeScript sources (tests, scripts, development), a
+ * `.ts` module gets a small eval'd bootstrap that registers tsx's ESM loader inside the
+ * worker first. Node-only: callers
  * check `canUseWorkerThreads()` and run inline elsewhere (browsers).
  */
 type NodeWorker = import('node:worker_threads').Worker;
@@ -30,12 +31,24 @@ function tsxApiUrl(): Promise<string> {
 }
 
 /**
+ * In the compiled package (this module runs as dist/core/worker-spawn.js), a worker named
+ * by its source file ('./x.worker.ts', as every spawner writes it, so that Vite and tsx see
+ * the real file) runs the compiled sibling './x.worker.js' that the build put beside it: no
+ * loader, no TypeScript at run time, and new worker modules need no build step of their own.
+ */
+export function compiledTwin(moduleUrl: string): string {
+  if (!/\.js$/.test(new URL(import.meta.url).pathname)) return moduleUrl;
+  return moduleUrl.replace(/\.([cm]?)ts((?:[?#].*)?)$/, '.$1js$2');
+}
+
+/**
  * Starts a worker running `moduleUrl` (an absolute file URL, usually
  * `new URL('./x.worker.ts', import.meta.url).href`). `execArgv: []` keeps the parent's
  * flags (e.g. a test runner's loader) out of the worker.
  */
 export async function spawnModuleWorker(moduleUrl: string): Promise<NodeWorker> {
   const { Worker } = await import(/* @vite-ignore */ 'node:worker_threads');
+  moduleUrl = compiledTwin(moduleUrl);
   if (!/\.[cm]?ts$/.test(new URL(moduleUrl).pathname)) return new Worker(new URL(moduleUrl), { execArgv: [] });
   const boot = `import(${JSON.stringify(await tsxApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(moduleUrl)}); });`;
   return new Worker(boot, { eval: true, execArgv: [] });

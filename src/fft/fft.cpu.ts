@@ -1,34 +1,37 @@
 /**
- * Single-thread CPU 2D FFT on interleaved complex float32 frames, built on fft.js.
- * Rows are transformed through a float64 temp line, then columns through a gather/scatter
- * of the same temp. The inverse runs fft.js's forward transform on conjugated input and
- * conjugates (and scales by 1/(H·W)) on the way out, so scaling costs no extra pass.
+ * Single-thread CPU 2D FFT on interleaved complex float32 frames (radix4.ts), in float64.
+ * One read of the frame (bit-reversed into a float64 scratch frame, each row transformed
+ * while it is in cache), the column stages applied to whole rows of the scratch (no column
+ * gather/scatter), one scaled write back. fft.js, which this replaced, is kept as the
+ * reference twin in the tests.
  */
-import FFT from 'fft.js';
 import { checkDirection, checkFftInput, checkFftSize, type FftDirection } from './validate.ts';
 import { PtyxanesError } from '../core/errors.ts';
+import { bitReverseTable, lineStages, rowStages, twiddleTable } from './radix4.ts';
 
 export class CpuFft2d {
   readonly height: number;
   readonly width: number;
-  private readonly rowPlan: FFT;
-  private readonly colPlan: FFT;
-  private readonly rowIn: Float64Array;
-  private readonly rowOut: Float64Array;
-  private readonly colIn: Float64Array;
-  private readonly colOut: Float64Array;
+  private readonly revH: Int32Array;
+  private readonly revW: Int32Array;
+  private readonly twFwdW: Float64Array;
+  private readonly twInvW: Float64Array;
+  private readonly twFwdH: Float64Array;
+  private readonly twInvH: Float64Array;
+  private readonly scratch: Float64Array;
 
   constructor(height: number, width: number) {
     checkFftSize(height, 'height');
     checkFftSize(width, 'width');
     this.height = height;
     this.width = width;
-    this.rowPlan = new FFT(width);
-    this.colPlan = height === width ? this.rowPlan : new FFT(height);
-    this.rowIn = new Float64Array(2 * width);
-    this.rowOut = new Float64Array(2 * width);
-    this.colIn = new Float64Array(2 * height);
-    this.colOut = new Float64Array(2 * height);
+    this.revH = bitReverseTable(height);
+    this.revW = height === width ? this.revH : bitReverseTable(width);
+    this.twFwdW = twiddleTable(width, -1);
+    this.twInvW = twiddleTable(width, 1);
+    this.twFwdH = height === width ? this.twFwdW : twiddleTable(height, -1);
+    this.twInvH = height === width ? this.twInvW : twiddleTable(height, 1);
+    this.scratch = new Float64Array(2 * height * width);
   }
 
   /** In place on the frame at float offset `offset` (default 0) of `data`. */
@@ -36,7 +39,7 @@ export class CpuFft2d {
     checkDirection(direction);
     const h = this.height;
     const w = this.width;
-    const n2 = 2 * w;
+    const L = 2 * w;
     if (!Number.isInteger(offset) || offset < 0 || offset + 2 * h * w > data.length) {
       throw new PtyxanesError('FFT frame does not fit in the data array', {
         field: 'offset',
@@ -44,32 +47,26 @@ export class CpuFft2d {
         found: String(offset),
       });
     }
-    // conj = -1 for the inverse: conjugate in, conjugate out.
-    const conj = direction === 'inverse' ? -1 : 1;
-    const { rowPlan, rowIn, rowOut, colPlan, colIn, colOut } = this;
+    const inverse = direction === 'inverse';
+    const { revH, revW, scratch: x } = this;
+    const twW = inverse ? this.twInvW : this.twFwdW;
     for (let r = 0; r < h; r++) {
-      const o = offset + r * n2;
-      for (let i = 0; i < n2; i += 2) {
-        rowIn[i] = data[o + i];
-        rowIn[i + 1] = conj * data[o + i + 1];
+      const dst = revH[r] * L;
+      const src = offset + r * L;
+      for (let c = 0; c < w; c++) {
+        const q = dst + 2 * revW[c];
+        x[q] = data[src + 2 * c];
+        x[q + 1] = data[src + 2 * c + 1];
       }
-      rowPlan.transform(rowOut, rowIn);
-      for (let i = 0; i < n2; i++) data[o + i] = rowOut[i];
+      lineStages(x, dst, w, twW, inverse);
     }
-    const scale = direction === 'inverse' ? 1 / (h * w) : 1;
-    const scaleIm = conj * scale;
-    for (let c = 0; c < w; c++) {
-      let o = offset + 2 * c;
-      for (let i = 0; i < 2 * h; i += 2, o += n2) {
-        colIn[i] = data[o];
-        colIn[i + 1] = data[o + 1];
-      }
-      colPlan.transform(colOut, colIn);
-      o = offset + 2 * c;
-      for (let i = 0; i < 2 * h; i += 2, o += n2) {
-        data[o] = scale * colOut[i];
-        data[o + 1] = scaleIm * colOut[i + 1];
-      }
+    rowStages(x, 0, h, w, inverse ? this.twInvH : this.twFwdH, inverse);
+    const n2 = 2 * h * w;
+    if (inverse) {
+      const scale = 1 / (h * w);
+      for (let i = 0; i < n2; i++) data[offset + i] = scale * x[i];
+    } else {
+      for (let i = 0; i < n2; i++) data[offset + i] = x[i];
     }
   }
 
@@ -80,7 +77,7 @@ export class CpuFft2d {
   }
 }
 
-// Plans are cheap but not free (tables, temps): keep the few sizes a process uses.
+// Plans are cheap but not free (tables, scratch): keep the few sizes a process uses.
 const plans = new Map<string, CpuFft2d>();
 
 export function cpuPlan(height: number, width: number): CpuFft2d {

@@ -61,7 +61,7 @@ export async function fft2d(data: Float32Array, shape: [number, number, number],
       const frames = Math.min(blockFrames, batch - first);
       const block = data.subarray(first * frameFloats, (first + frames) * frameFloats);
       // Dawn's writeBuffer rejects shared memory: stage such blocks through an ordinary copy.
-      ctx.upload(buf, block.buffer instanceof SharedArrayBuffer ? block.slice() : block);
+      ctx.upload(buf, typeof SharedArrayBuffer !== 'undefined' && block.buffer instanceof SharedArrayBuffer ? block.slice() : block);
       const enc = ctx.device.createCommandEncoder();
       plan.encode(enc, buf, frames, opts.direction);
       ctx.device.queue.submit([enc.finish()]);

@@ -1,5 +1,5 @@
 /**
- * Batched 2D complex FFT, CPU (fft.js) and GPU (WGSL), on interleaved complex float32 frames
+ * Batched 2D complex FFT, CPU (own radix-4; fft.js is the test reference) and GPU (WGSL), on interleaved complex float32 frames
  * laid out [batch, height, width] (row-major, re/im pairs).
  *
  * Normalisation (numpy's convention):
@@ -10,7 +10,8 @@
  * (H/2, W/2), ifftshift2d back). Sizes: powers of two from MIN_FFT_SIZE (16) to
  * MAX_FFT_SIZE (4096) per axis, square or not; bad sizes or lengths throw PtyxanesError.
  *
- * - `CpuFft2d`: reusable single-thread plan (fft.js) for hot loops, in place per frame.
+ * - `CpuFft2d`: reusable single-thread plan (radix 4, float64 inside) for hot loops, in place per frame.
+ * - `ScrambledFft2d`: float64 pair that leaves Fourier space bit-reversed (no permutation), for elementwise Fourier steps.
  * - `fft2dCpu`: in-place batch on the calling thread.
  * - `fft2d`: the entry function (backend 'gpu' | 'cpu' | 'auto'); CPU path on worker threads.
  * - `GpuFft2d`: GPU plan; `encode` records an in-place batched FFT into a command encoder.
@@ -19,6 +20,7 @@
 export type { FftDirection } from './validate.ts';
 export { MIN_FFT_SIZE, MAX_FFT_SIZE, checkFftInput, checkFftSize } from './validate.ts';
 export { CpuFft2d, fft2dCpu } from './fft.cpu.ts';
+export { ScrambledFft2d, bitReversedIndex } from './scrambled.ts';
 export { GpuFft2d, type GpuFftOptions } from './fft.gpu.ts';
 export { fft2d, gpuFftPlan, type Fft2dOptions } from './fft2d.ts';
 export { fft2dThreaded, fftWorkerStatus, shutdownFftWorkers, fftThreads } from './fft.workers.ts';

@@ -3,11 +3,13 @@
  * writers, PtyPy-style files). Each entry becomes a FrameSource that reads blocks of
  * frames through HDF5 slicing (never the whole dataset) and converts them to float32.
  * Units are converted once, here; positions become ptyxanes probe positions (m).
+ * Node-free: it works on an open h5wasm file, so the browser page reads a dropped file with
+ * the same code; cxi-open.ts opens files from the host filesystem for Node.
  */
 import { PtyxanesError } from '../core/errors.ts';
 import type { FrameSource, ScanGeometry } from '../core/frames.ts';
-import { dtypeName, getDataset, getGroup, openH5Read, stringAttr, toNumbers, withH5 } from './h5.ts';
-import type { Dataset, H5File } from './h5.ts';
+import { dtypeName, getDataset, getGroup, stringAttr, toNumbers } from './h5-access.ts';
+import type { Dataset, File as H5File } from 'h5wasm';
 import { energyToEv, lengthScaleM, parseEnergyUnit } from './units.ts';
 
 export interface CxiReadOptions {
@@ -254,6 +256,8 @@ export class CxiFrameSource implements FrameSource {
     readonly validMask: Uint8Array,
     readonly dataPath: string,
     private readonly dims: number[],
+    /** Opens the file read-only (Node: the host filesystem; browser: a mounted File). */
+    private readonly openFile: (file: string) => Promise<H5File>,
   ) {
     this.nFrames = info.nFrames;
     this.height = info.height;
@@ -304,7 +308,7 @@ export class CxiFrameSource implements FrameSource {
    * closed after `idleMs` without reads or on close(), so a forgotten source leaks nothing.
    */
   private async handle(): Promise<Dataset> {
-    this.opening ??= openH5Read(this.file).then((file) => {
+    this.opening ??= this.openFile(this.file).then((file) => {
       const ds = getDataset(file, this.dataPath);
       if (!ds) {
         file.close();
@@ -339,15 +343,6 @@ export class CxiFrameSource implements FrameSource {
   }
 }
 
-/** The entries of a CXI file with frame counts, shapes, energies (eV) and angles. */
-export async function listCxiEntries(path: string, opts: CxiReadOptions = {}): Promise<CxiEntryInfo[]> {
-  return withH5(path, (f, file) => {
-    const names = entryNames(f);
-    if (names.length === 0) throw new PtyxanesError('no CXI entries', { file, field: '/', expected: 'groups entry_1, entry_2, …', found: f.keys().join(', ') || 'empty file' });
-    return names.map((e) => readEntryMeta(f, file, e, opts).info);
-  });
-}
-
 function checkEntryName(f: H5File, file: string, entry: string | undefined): string {
   const names = entryNames(f);
   const name = (entry ?? names[0] ?? 'entry_1').replace(/^\//, '');
@@ -355,7 +350,8 @@ function checkEntryName(f: H5File, file: string, entry: string | undefined): str
   return name;
 }
 
-function openEntry(f: H5File, file: string, entry: string | undefined, opts: CxiReadOptions): CxiFrameSource {
+/** One entry of an open file as a FrameSource; `openFile` reopens the file for block reads. */
+export function openEntry(f: H5File, file: string, entry: string | undefined, opts: CxiReadOptions, openFile: (file: string) => Promise<H5File>): CxiFrameSource {
   const name = checkEntryName(f, file, entry);
   const meta = readEntryMeta(f, file, name, opts);
   const positionsM = readPositions(f, file, name, meta.info.nFrames, opts);
@@ -369,7 +365,7 @@ function openEntry(f: H5File, file: string, entry: string | undefined, opts: Cxi
   }
   const geometry: ScanGeometry = { energyEv: meta.info.energyEv, detectorDistanceM: distance, detectorPixelM: pixel, positionsM };
   if (meta.info.angleDeg !== undefined) geometry.angleDeg = meta.info.angleDeg;
-  return new CxiFrameSource(file, meta.info, geometry, validMask, meta.dataPath, meta.dims);
+  return new CxiFrameSource(file, meta.info, geometry, validMask, meta.dataPath, meta.dims, openFile);
 }
 
 function lengthFrom(f: H5File, file: string, entry: string, rel: string, maxBareM: number): number {
@@ -378,12 +374,9 @@ function lengthFrom(f: H5File, file: string, entry: string, rel: string, maxBare
   return lengthM(d.ds, file, d.path, maxBareM);
 }
 
-/** One entry (default: the first) as a FrameSource reading frames in blocks. */
-export async function openCxiEntry(path: string, entry?: string, opts: CxiReadOptions = {}): Promise<CxiFrameSource> {
-  return withH5(path, (f, file) => openEntry(f, file, entry, opts));
-}
-
-/** Every entry of a file as FrameSources (e.g. a whole energy series), in entry order. */
-export async function openCxiEntries(path: string, opts: CxiReadOptions = {}): Promise<CxiFrameSource[]> {
-  return withH5(path, (f, file) => entryNames(f).map((e) => openEntry(f, file, e, opts)));
+/** The entries of an open file with frame counts, shapes, energies (eV) and angles. */
+export function entryInfos(f: H5File, file: string, opts: CxiReadOptions = {}): CxiEntryInfo[] {
+  const names = entryNames(f);
+  if (names.length === 0) throw new PtyxanesError('no CXI entries', { file, field: '/', expected: 'groups entry_1, entry_2, …', found: f.keys().join(', ') || 'empty file' });
+  return names.map((e) => readEntryMeta(f, file, e, opts).info);
 }

@@ -38,5 +38,6 @@
  */
 export { CxiWriter, writeCxi, dtypeOf } from './cxi-write.ts';
 export type { CxiDtype, CxiEntryInput, CxiEntryMeta, CxiFrameArray, CxiWriteOptions } from './cxi-write.ts';
-export { listCxiEntries, openCxiEntry, openCxiEntries, CxiFrameSource } from './cxi-read.ts';
+export { listCxiEntries, openCxiEntry, openCxiEntries } from './cxi-open.ts';
+export { CxiFrameSource } from './cxi-read.ts';
 export type { CxiEntryInfo, CxiReadOptions } from './cxi-read.ts';

@@ -19,3 +19,5 @@ export { readEnergies, parseEnergies } from './text.ts';
 export type { ReadEnergiesOptions } from './text.ts';
 export { describeFile, formatDescription } from './describe.ts';
 export type { FileDescription, DatasetSummary, EntrySummary } from './describe.ts';
+export { describeFolder, formatFolder, summarizeCxiFile } from './describe-folder.ts';
+export type { FolderDescription, SampleFolder, RunFolder, CxiFolder, CxiFileSummary } from './describe-folder.ts';

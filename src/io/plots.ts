@@ -73,7 +73,9 @@ export function renderLinePlot(opts: LinePlotOptions): Picture {
   const legend = opts.series.filter((s) => s.label);
   const refs = opts.refLines ?? [];
   const left = pad + textH + pad + Math.max(...yLabels.map((l) => textWidth(l, fs))) + 4 * fs;
-  const top = pad + (opts.title ? textH + pad : 0) + (refs.length ? textH + 2 * pad : 0);
+  const legendTop = pad + (opts.title ? textH + pad : 0);
+  const rowH = textH + 3 * fs;
+  const top = legendTop + legend.length * rowH + (legend.length ? pad : 0) + (refs.length ? textH + 2 * pad : 0);
   const right = W - pad - Math.ceil(textWidth('0.00', fs) / 2);
   const bottom = H - pad - textH - pad - textH - 4 * fs;
   const pw = right - left, ph = bottom - top;
@@ -132,18 +134,12 @@ export function renderLinePlot(opts: LinePlotOptions): Picture {
     const lw = textWidth(l.label, fs);
     r.text(l.label, Math.min(W - lw - 1, Math.max(0, x - Math.floor(lw / 2))), top - pad - textH, REF, fs);
   });
-  // Legend: top-right inside the plot, one row per labelled series.
-  if (legend.length) {
-    const lw = Math.max(...legend.map((s) => textWidth(s.label!, fs))) + 16 * fs;
-    let y = top + pad;
-    const x = right - lw - pad;
-    r.fillRect(x - 2 * fs, y - 2 * fs, lw + 4 * fs, legend.length * (textH + 3 * fs) + 2 * fs, [255, 255, 255, 255]);
-    for (const s of legend) {
-      const c = s.color ?? PALETTE[opts.series.indexOf(s) % PALETTE.length];
-      r.fillRect(x, y + Math.floor(textH / 2) - fs, 10 * fs, 2 * fs, c);
-      r.text(s.label!, x + 14 * fs, y, INK, fs);
-      y += textH + 3 * fs;
-    }
-  }
+  // Legend above the plot (never over the data), one row per labelled series.
+  legend.forEach((s, j) => {
+    const c = s.color ?? PALETTE[opts.series.indexOf(s) % PALETTE.length];
+    const y = legendTop + j * rowH;
+    r.fillRect(left, y + Math.floor(textH / 2) - fs, 10 * fs, 2 * fs, c);
+    r.text(s.label!, left + 14 * fs, y, INK, fs);
+  });
   return { rgba: r.rgba, width: W, height: H };
 }

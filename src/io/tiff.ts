@@ -16,6 +16,7 @@ import { PtyxanesError } from '../core/errors.ts';
 import { commitTemp, ensureWritableDir, removeQuietly, requireInputFile, tempPathFor } from './files.ts';
 import { accumulateRange, float32Bytes, planTiff, tiffHeader, tiffIfds } from './tiff-encode.ts';
 import type { TiffMeta, TiffPageLayout } from './tiff-encode.ts';
+import { readGeoTiffPages } from './tiff-read.ts';
 import { dirname } from 'node:path';
 
 export { encodeTiff } from './tiff-encode.ts';
@@ -161,40 +162,10 @@ export async function readTiffPages(path: string, start = 0, count?: number): Pr
   const abs = await requireInputFile(path, 'TIFF file');
   const { tiff, count: pages } = await openGeoTiff(abs);
   try {
-    return await readOpenPages(abs, tiff, pages, start, count);
+    return await readGeoTiffPages(abs, tiff, pages, start, count);
   } finally {
     await tiff.close();
   }
-}
-
-async function readOpenPages(abs: string, tiff: Awaited<ReturnType<typeof openGeoTiff>>['tiff'], pages: number, start: number, count?: number) {
-  const n = count ?? pages - start;
-  if (!(start >= 0 && n >= 1 && start + n <= pages)) {
-    throw new PtyxanesError('page range outside the file', { file: abs, expected: `pages within 0..${pages - 1}`, found: `${start}..${start + n - 1}` });
-  }
-  let h = 0, w = 0;
-  let out: Float32Array | undefined;
-  try {
-    for (let k = 0; k < n; k++) {
-      const img = await tiff.getImage(start + k);
-      if (k === 0) {
-        h = img.getHeight();
-        w = img.getWidth();
-        out = new Float32Array(n * h * w);
-      } else if (img.getHeight() !== h || img.getWidth() !== w) {
-        throw new PtyxanesError('pages of different sizes', { file: abs, field: `page ${start + k}`, expected: `${h}×${w}`, found: `${img.getHeight()}×${img.getWidth()}` });
-      }
-      if (img.getSamplesPerPixel() !== 1) {
-        throw new PtyxanesError('expected a single-channel image', { file: abs, field: `page ${start + k}`, expected: '1 sample per pixel', found: String(img.getSamplesPerPixel()) });
-      }
-      const ras = (await img.readRasters({ interleave: true })) as unknown as ArrayLike<number>;
-      out!.set(ras instanceof Float32Array ? ras : Float32Array.from(ras), k * h * w);
-    }
-  } catch (err) {
-    if (err instanceof PtyxanesError) throw err;
-    throw new PtyxanesError('unreadable TIFF', { file: abs, expected: 'readable image data', found: String((err as Error).message ?? err) });
-  }
-  return { data: out!, shape: n === 1 && count === undefined ? [h, w] : [n, h, w], pages };
 }
 
 /** Whole TIFF as float32: [h,w] for one page, [pages,h,w] for a stack. */
@@ -227,5 +198,57 @@ export async function tiffInfo(path: string): Promise<{ pages: number; height: n
     throw new PtyxanesError('unreadable TIFF', { file: abs, expected: 'a valid TIFF', found: String((err as Error).message ?? err) });
   } finally {
     await tiff.close();
+  }
+}
+
+/**
+ * Rows [y0, y0+n) of every page of a single-channel TIFF stack, as float32 [pages, n, w]:
+ * a z slab of a projection stack (pages = angles, rows = the rotation axis) read without
+ * holding the whole file, for tomography that streams in slabs. Keeps the file open across
+ * calls: `open()` once, `read()` per slab, `close()`.
+ */
+export class TiffRowReader {
+  private constructor(
+    readonly path: string,
+    private readonly tiff: Awaited<ReturnType<typeof openGeoTiff>>['tiff'],
+    readonly pages: number,
+    readonly height: number,
+    readonly width: number,
+  ) {}
+
+  static async open(path: string): Promise<TiffRowReader> {
+    const abs = await requireInputFile(path, 'TIFF file');
+    const { tiff, count } = await openGeoTiff(abs);
+    try {
+      const img = await tiff.getImage(0);
+      if (img.getSamplesPerPixel() !== 1) throw new PtyxanesError('expected a single-channel image', { file: abs, field: 'page 0', expected: '1 sample per pixel', found: String(img.getSamplesPerPixel()) });
+      return new TiffRowReader(abs, tiff, count, img.getHeight(), img.getWidth());
+    } catch (err) {
+      await tiff.close();
+      if (err instanceof PtyxanesError) throw err;
+      throw new PtyxanesError('unreadable TIFF', { file: abs, expected: 'a valid TIFF', found: String((err as Error).message ?? err) });
+    }
+  }
+
+  async read(y0: number, n: number): Promise<Float32Array> {
+    const { pages, height: h, width: w } = this;
+    if (!(y0 >= 0 && n >= 1 && y0 + n <= h)) throw new PtyxanesError('row range outside the image', { file: this.path, expected: `rows within 0..${h - 1}`, found: `${y0}..${y0 + n - 1}` });
+    const out = new Float32Array(pages * n * w);
+    try {
+      for (let p = 0; p < pages; p++) {
+        const img = await this.tiff.getImage(p);
+        if (img.getHeight() !== h || img.getWidth() !== w) throw new PtyxanesError('pages of different sizes', { file: this.path, field: `page ${p}`, expected: `${h}×${w}`, found: `${img.getHeight()}×${img.getWidth()}` });
+        const ras = (await img.readRasters({ window: [0, y0, w, y0 + n], interleave: true })) as unknown as ArrayLike<number>;
+        out.set(ras instanceof Float32Array ? ras : Float32Array.from(ras), p * n * w);
+      }
+    } catch (err) {
+      if (err instanceof PtyxanesError) throw err;
+      throw new PtyxanesError('unreadable TIFF', { file: this.path, expected: 'readable image data', found: String((err as Error).message ?? err) });
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.tiff.close();
   }
 }

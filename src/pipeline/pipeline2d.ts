@@ -21,22 +21,10 @@ import { runPtychoStage, type EnergyRecord } from './ptycho-stage.ts';
 import { writeRunResults } from './results.ts';
 import { RunDir } from './run-dir.ts';
 import { buildRegisteredStack, type GridInfo } from './stack-stage.ts';
+import { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './series-core.ts';
 import { compareWithTruth, type TruthComparison } from './truth.ts';
 
-/** Warm starts begin near the answer; on 2d-small 30 gave the best maps (20: 0.68, 30: 0.54, 50: 0.65 valence RMS with α = 1: more iterations fit the noise). */
-export const DEFAULT_WARM_ITERATIONS = 30;
-
-/**
- * ePIE object step for the series. Plain ePIE (α = 1) keeps chasing each pattern's photon
- * noise: on 2d-small the −ln|O| noise (from differences of neighbouring pre-edge images)
- * was 3.5e-3 at α = 1, 2.2e-3 at 0.5, 1.8e-3 at 0.25, 1.6e-3 at 0.1, against a 0.04–0.08
- * edge jump. Valence RMS / drift error with the other defaults (shared-shape edge model,
- * plain cross-correlation): α = 1 0.266 / 0.174 px, 0.5 0.172 / 0.128, 0.4 0.152 / 0.132,
- * 0.25 0.125 / 0.148, 0.15 0.125 / 0.148, 0.1 0.130 / 0.148. The first energy (cold start
- * from the zone-plate model) still converges in its 50 iterations at 0.25 (Fourier error
- * 1.28e-3 against 1.31e-3 at α = 1).
- */
-export const DEFAULT_SERIES_ALPHA = 0.25;
+export { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './series-core.ts';
 
 export interface Pipeline2dOptions extends RunControl {
   /** A simulated sample directory (manifest.json), a CXI file with one entry per energy, or a directory of CXI files. */

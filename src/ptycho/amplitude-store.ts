@@ -9,6 +9,7 @@
 import { PtyxanesError } from '../core/errors.ts';
 import type { FrameSource } from '../core/frames.ts';
 import { throwIfAborted } from '../core/progress.ts';
+import { bitReversedIndex } from '../fft/scrambled.ts';
 
 export const MASKED = -1;
 
@@ -18,6 +19,11 @@ export interface StoreOptions {
   hostBudgetBytes: number;
   /** Allocate chunks in SharedArrayBuffers (for CPU worker threads). */
   shared: boolean;
+  /**
+   * Pixel order of the ifftshifted amplitudes: 'natural' (row-major, the GPU's) or
+   * 'bitReversed' on both axes (the CPU's ScrambledFft2d output, so its transform pairs never permute).
+   */
+  order?: 'natural' | 'bitReversed';
   signal?: AbortSignal;
 }
 
@@ -44,7 +50,7 @@ export class AmplitudeStore {
   readonly nFrames: number;
   /** Chunk c holds frames [chunkStarts[c], chunkStarts[c+1]). */
   readonly chunkStarts: number[];
-  /** validMask after ifftshift (1 = measured). */
+  /** validMask after ifftshift, in the store's pixel order (1 = measured). */
   readonly maskShifted: Uint8Array;
   readonly validPixels: number;
   /** Mean pattern, centred like the source (zero frequency at h/2, w/2); 0 on masked pixels. */
@@ -99,7 +105,8 @@ export class AmplitudeStore {
     if (!mask || mask.length !== h * w) {
       throw new PtyxanesError('validMask does not match the frame size', { file: source.label, field: 'validMask', expected: `${h * w} pixels (${h}×${w})`, found: String(mask?.length) });
     }
-    const map = ifftshiftIndex(h, w);
+    const shift = ifftshiftIndex(h, w);
+    const map = opts.order === 'bitReversed' ? Int32Array.from(bitReversedIndex(h, w), (i) => shift[i]) : shift;
     const maskShifted = new Uint8Array(h * w);
     let validPixels = 0;
     for (let i = 0; i < h * w; i++) {

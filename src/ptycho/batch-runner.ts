@@ -9,7 +9,8 @@
  *   thread owns its rows, so writes never collide).
  * Runs inline or inside a worker thread (epie-worker.ts).
  */
-import { CpuFft2d } from '../fft/index.ts';
+import { CpuFft2d, ScrambledFft2d } from '../fft/index.ts';
+import { positionTerms } from './positions.ts';
 import { accumulateShiftedBack, batchTerms, exitWave, fillRamp, gatherObjectRows, modulusDelta, rampCopy, type BatchWindow } from './kernels.cpu.ts';
 
 export interface RunnerInit {
@@ -24,9 +25,11 @@ export interface RunnerInit {
   /** Shared probe modes [K, h, w]: real space P and Fourier space Q = F P. */
   P: Float32Array;
   Q: Float32Array;
-  /** Shared batch buffers: object-step numerators [B, h, w] complex and denominators (Σ|P|², |O|²) [B, h, w]. */
+  /** Shared batch buffers: object-step numerators [B, h, w] complex and denominators Σ_k|P_k|² [B, h, w]. */
   num: Float32Array;
-  den: Float32Array;
+  pw: Float32Array;
+  /** This thread's Σ_j|O_j|² over its positions of a batch [h, w] (probe step denominator, float64). */
+  o2: Float64Array;
   /** This thread's probe-gradient accumulators [K, h, w] complex (float64), read by the coordinator:
    *  Fourier space (positions with a subpixel remainder) and real space (whole-pixel positions). */
   acc: Float64Array;
@@ -35,6 +38,8 @@ export interface RunnerInit {
   iy: Int32Array;
   dx: Float64Array;
   dy: Float64Array;
+  /** Position refinement sums [numX, denX, numY, denY] per frame (positions.ts), shared; null = no refinement. */
+  posSums: Float64Array | null;
 }
 
 export interface TermsResult {
@@ -44,14 +49,17 @@ export interface TermsResult {
   maxP: Float64Array;
   /** Σ_j max|O_j|² over the positions given. */
   sumMaxO: number;
+  /** Positions with a subpixel remainder (their probe gradients are in `acc`, Fourier space). */
+  shifted: number;
 }
 
 export class BatchRunner {
   private amp: Float32Array = new Float32Array(0);
   private base = 0;
   private readonly fft: CpuFft2d;
+  private readonly sfft: ScrambledFft2d;
   private readonly ps: Float32Array;
-  private readonly psi: Float32Array;
+  private readonly psi: Float64Array;
   private readonly power: Float64Array;
   private readonly rx: Float64Array;
   private readonly ry: Float64Array;
@@ -65,7 +73,8 @@ export class BatchRunner {
     const n = s.h * s.w;
     this.fft = new CpuFft2d(s.h, s.w);
     this.ps = new Float32Array(2 * s.K * n);
-    this.psi = new Float32Array(2 * s.K * n);
+    this.psi = new Float64Array(2 * s.K * n);
+    this.sfft = new ScrambledFft2d(s.h, s.w);
     this.power = new Float64Array(n);
     this.rx = new Float64Array(2 * s.w);
     this.ry = new Float64Array(2 * s.h);
@@ -81,50 +90,53 @@ export class BatchRunner {
   }
 
   /** Phase 1 for global frames `frames`, writing batch slots `slots`. */
-  terms(frames: Int32Array, slots: Int32Array, updateProbe: boolean): TermsResult {
-    const { h, w, K, objW, obj, P, Q, acc, accReal, ix, iy, dx, dy, num, den } = this.s;
+  terms(frames: Int32Array, slots: Int32Array, updateProbe: boolean, refine = false): TermsResult {
+    const { h, w, K, objW, obj, P, Q, acc, accReal, o2, ix, iy, dx, dy, num, pw, posSums } = this.s;
     const n = h * w;
     const frame = 2 * n;
-    const { fft, ps, psi, power, rx, ry, maxOut, errOut } = this;
+    const { fft, sfft, ps, psi, power, rx, ry, maxOut, errOut } = this;
     errOut.fill(0);
     const maxP = new Float64Array(frames.length);
     let sumMaxO = 0;
+    let shifted = 0;
     if (updateProbe) {
       acc.fill(0);
       accReal.fill(0);
+      o2.fill(0);
     }
     for (let t = 0; t < frames.length; t++) {
       const j = frames[t];
       // Whole-pixel positions need no shift: the probe as is, the gradient summed in real space (two FFTs fewer).
       const whole = dx[j] === 0 && dy[j] === 0;
-      if (whole) {
-        ps.set(P);
-      } else {
+      const probe = whole ? P : ps;
+      if (!whole) {
         fillRamp(rx, w, dx[j]);
         fillRamp(ry, h, dy[j]);
         rampCopy(ps, Q, K, h, w, rx, ry);
         for (let k = 0; k < K; k++) fft.transform(ps, 'inverse', k * frame);
       }
-      exitWave(ps, 0, K, h, w, obj, objW, ix[j], iy[j], psi, power, maxOut);
+      exitWave(probe, 0, K, h, w, obj, objW, ix[j], iy[j], psi, power, maxOut);
       maxP[t] = maxOut[0];
       sumMaxO += maxOut[1];
-      for (let k = 0; k < K; k++) fft.transform(psi, 'forward', k * frame);
+      // Fourier space stays bit-reversed (the store's order); 1/n of the unnormalised inverse goes into batchTerms.
+      for (let k = 0; k < K; k++) sfft.forward(psi, k * frame);
       modulusDelta(psi, K, n, this.amp, (j - this.base) * n, errOut);
-      for (let k = 0; k < K; k++) fft.transform(psi, 'inverse', k * frame);
-      batchTerms(ps, psi, K, h, w, obj, objW, ix[j], iy[j], num, slots[t] * frame, den, slots[t] * frame);
-      if (updateProbe && whole) {
-        for (let i = 0; i < psi.length; i++) accReal[i] += psi[i];
-      } else if (updateProbe) {
-        for (let k = 0; k < K; k++) fft.transform(psi, 'forward', k * frame);
-        accumulateShiftedBack(acc, psi, K, h, w, rx, ry);
+      for (let k = 0; k < K; k++) sfft.inverse(psi, k * frame);
+      if (refine && posSums) positionTerms(probe, 0, K, h, w, obj, objW, ix[j], iy[j], psi, 1 / n, posSums, 4 * j);
+      const o2acc = updateProbe ? o2 : null;
+      batchTerms(probe, 0, psi, 1 / n, K, h, w, obj, objW, ix[j], iy[j], num, slots[t] * frame, pw, slots[t] * n, o2acc, whole ? accReal : psi, whole);
+      if (updateProbe && !whole) {
+        for (let k = 0; k < K; k++) sfft.forward(psi, k * frame);
+        accumulateShiftedBack(acc, psi, K, h, w, rx, ry, sfft.revH, sfft.revW);
+        shifted++;
       }
     }
-    return { residual: errOut[0], intensity: errOut[1], maxP, sumMaxO };
+    return { residual: errOut[0], intensity: errOut[1], maxP, sumMaxO, shifted };
   }
 
   /** Phase 2: the object step on rows [r0, r1). */
   gather(r0: number, r1: number, windows: BatchWindow[]): void {
-    const { h, w, objW, obj, num, den, alpha, gamma } = this.s;
-    gatherObjectRows(obj, objW, r0, r1, windows, h, w, num, den, alpha, gamma, this.rowNum, this.rowDen, this.rowMax);
+    const { h, w, objW, obj, num, pw, alpha, gamma } = this.s;
+    gatherObjectRows(obj, objW, r0, r1, windows, h, w, num, pw, alpha, gamma, this.rowNum, this.rowDen, this.rowMax);
   }
 }

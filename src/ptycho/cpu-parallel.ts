@@ -12,6 +12,7 @@ import { CpuFft2d } from '../fft/index.ts';
 import { throwIfAborted } from '../core/progress.ts';
 import type { EngineSetup, EngineState, EpieEngine, IterationError } from './engine.ts';
 import type { BatchWindow } from './kernels.cpu.ts';
+import { clampModulus, Momentum } from './momentum.ts';
 import { orthogonalizeModes } from './modes.ts';
 import type { IterationPlan } from './order.ts';
 import { createRunners, type RunnerHandle } from './worker-pool.ts';
@@ -34,14 +35,23 @@ export class CpuParallelEngine implements EpieEngine {
     private readonly obj: Float32Array,
     private readonly P: Float32Array,
     private readonly Q: Float32Array,
-    private readonly den: Float32Array,
+    private readonly o2s: Float64Array[],
     private readonly accs: Float64Array[],
     private readonly accsReal: Float64Array[],
     private readonly runners: RunnerHandle[],
   ) {
     this.fft = new CpuFft2d(s.store.height, s.store.width);
     this.S = new Float32Array(P.length);
+    // Refined positions leave whole pixels: keep Q then.
+    this.anyShifted = s.refiner !== null || s.scan.dx.some((v) => v !== 0) || s.scan.dy.some((v) => v !== 0);
+    this.momentum = s.rule.momentum ? new Momentum(obj) : null;
   }
+
+  /** Whether any position has a subpixel remainder (else Q = F P is never read and not kept up to date). */
+  private readonly anyShifted: boolean;
+  /** 'mpie' rule: object momentum between batches. */
+  private readonly momentum: Momentum | null;
+  private sinceMomentum = 0;
 
   get threads(): number {
     return this.runners.length;
@@ -62,17 +72,28 @@ export class CpuParallelEngine implements EpieEngine {
     const fft = new CpuFft2d(h, w);
     for (let k = 0; k < s.modes; k++) fft.transform(Q, 'forward', 2 * k * n);
     const num = f32(2 * B * n, shared);
-    const den = f32(2 * B * n, shared);
+    const pw = f32(B * n, shared);
+    const o2s = Array.from({ length: T }, () => f64(n, shared));
     const accs = Array.from({ length: T }, () => f64(2 * s.modes * n, shared));
     const accsReal = Array.from({ length: T }, () => f64(2 * s.modes * n, shared));
     const { ix, iy, dx, dy, objectWidth } = s.scan;
-    const inits = accs.map((acc, t) => ({ h, w, K: s.modes, objW: objectWidth, alpha: s.alpha, gamma: s.gamma, obj, P, Q, num, den, acc, accReal: accsReal[t], ix, iy, dx, dy }));
+    const inits = accs.map((acc, t) => ({ h, w, K: s.modes, objW: objectWidth, alpha: s.alpha, gamma: s.gamma, obj, P, Q, num, pw, o2: o2s[t], acc, accReal: accsReal[t], ix, iy, dx, dy, posSums: s.refiner?.sums ?? null }));
     const runners = await createRunners(inits, shared);
     const used = runners.length;
-    return new CpuParallelEngine(s, obj, P, Q, den, accs.slice(0, used), accsReal.slice(0, used), runners);
+    return new CpuParallelEngine(s, obj, P, Q, o2s.slice(0, used), accs.slice(0, used), accsReal.slice(0, used), runners);
   }
 
-  async iterate(plan: IterationPlan, updateProbe: boolean): Promise<IterationError> {
+  /** After a batch: the rule's object momentum step once `every` positions have been updated. */
+  private afterBatch(count: number): void {
+    const m = this.s.rule.momentum;
+    if (!this.momentum || !m) return;
+    this.sinceMomentum += count;
+    if (this.sinceMomentum < m.every) return;
+    this.sinceMomentum = 0;
+    this.momentum.step(this.obj, m.friction, m.feedback, this.s.rule.objectAmplitudeMax);
+  }
+
+  async iterate(plan: IterationPlan, updateProbe: boolean, refine = false): Promise<IterationError> {
     const { store, scan, signal } = this.s;
     const T = this.runners.length;
     const h = store.height;
@@ -95,13 +116,15 @@ export class CpuParallelEngine implements EpieEngine {
           }
           return { frames, slots };
         });
-        const results = await Promise.all(this.runners.map((r, t) => r.terms(parts[t].frames, parts[t].slots, updateProbe)));
+        const results = await Promise.all(this.runners.map((r, t) => r.terms(parts[t].frames, parts[t].slots, updateProbe, refine)));
         const windows: BatchWindow[] = new Array(count);
         let sumMaxO = 0;
+        let shifted = 0;
         results.forEach((res, t) => {
           residual += res.residual;
           intensity += res.intensity;
           sumMaxO += res.sumMaxO;
+          shifted += res.shifted;
           parts[t].slots.forEach((slot, i) => {
             const j = parts[t].frames[i];
             windows[slot] = { slot, ix: scan.ix[j], iy: scan.iy[j], maxP: res.maxP[i] };
@@ -116,27 +139,36 @@ export class CpuParallelEngine implements EpieEngine {
         }
         const band = Math.ceil((bottom - top) / T);
         await Promise.all(this.runners.map((r, t) => r.gather(top + t * band, Math.min(bottom, top + (t + 1) * band), windows)));
-        if (updateProbe) this.probeStep(count, sumMaxO);
+        if (updateProbe) this.probeStep(sumMaxO, shifted > 0);
+        this.afterBatch(count);
       }
     }
+    if (this.s.rule.objectAmplitudeMax !== null) clampModulus(this.obj, this.s.rule.objectAmplitudeMax);
     return { residual, intensity };
   }
 
-  /** P += β·S/((1 − γ)·Σ_j|O_j|² + γ·Σ_j max|O_j|²), S = F⁻¹ of the summed shifted-back gradients; then Q = F P. */
-  private probeStep(count: number, sumMaxO: number): void {
+  /**
+   * P += β·S/((1 − γ)·Σ_j|O_j|² + γ·Σ_j max|O_j|²), S = the summed gradients (real-space sum
+   * of whole-pixel positions + F⁻¹ of the shifted-back ones); then Q = F P when anything reads it.
+   */
+  private probeStep(sumMaxO: number, anyFourier: boolean): void {
     const { modes: K, beta, gamma, store } = this.s;
     const n = store.height * store.width;
-    const { P, Q, S, accs, accsReal, den, fft } = this;
-    for (let i = 0; i < S.length; i++) {
-      let v = 0;
-      for (const a of accs) v += a[i];
-      S[i] = v;
+    const { P, Q, S, accs, accsReal, o2s, fft } = this;
+    if (anyFourier) {
+      for (let i = 0; i < S.length; i++) {
+        let v = 0;
+        for (const a of accs) v += a[i];
+        S[i] = v;
+      }
+      for (let k = 0; k < K; k++) fft.transform(S, 'inverse', 2 * k * n);
+    } else {
+      S.fill(0);
     }
-    for (let k = 0; k < K; k++) fft.transform(S, 'inverse', 2 * k * n);
     for (const a of accsReal) for (let i = 0; i < S.length; i++) S[i] += a[i];
     for (let u = 0; u < n; u++) {
       let o2 = 0;
-      for (let j = 0; j < count; j++) o2 += den[2 * (j * n + u) + 1];
+      for (const a of o2s) o2 += a[u];
       const d = (1 - gamma) * o2 + gamma * sumMaxO;
       if (!(d > 0)) continue;
       const sc = beta / d;
@@ -146,8 +178,10 @@ export class CpuParallelEngine implements EpieEngine {
         P[p + 1] += sc * S[p + 1];
       }
     }
-    Q.set(P);
-    for (let k = 0; k < K; k++) fft.transform(Q, 'forward', 2 * k * n);
+    if (this.anyShifted) {
+      Q.set(P);
+      for (let k = 0; k < K; k++) fft.transform(Q, 'forward', 2 * k * n);
+    }
   }
 
   async orthogonalize(): Promise<void> {

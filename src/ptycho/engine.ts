@@ -7,6 +7,8 @@ import type { AmplitudeStore } from './amplitude-store.ts';
 import type { ScanPixels } from './geometry.ts';
 import type { IterationPlan } from './order.ts';
 import type { EpieMode } from './types.ts';
+import type { UpdateRule } from './update-rule.ts';
+import type { PositionRefiner } from './positions.ts';
 
 export interface EngineSetup {
   store: AmplitudeStore;
@@ -17,12 +19,16 @@ export interface EngineSetup {
   /** Parallel mode: weight of the max term in the step denominators. */
   gamma: number;
   mode: EpieMode;
+  /** Coefficients of the generic update, momentum, modulus bound ('epie' / 'mpie'). */
+  rule: UpdateRule;
   batchSize: number;
   /** Initial object [objH, objW] complex. */
   object: Float32Array;
   /** Initial probe modes [K, h, w] complex, real space, unshifted. */
   probe: Float32Array;
   signal?: AbortSignal;
+  /** Position refinement: engines add each position's terms into refiner.sums when `iterate` is asked to. */
+  refiner: PositionRefiner | null;
 }
 
 export interface IterationError {
@@ -39,7 +45,8 @@ export interface EngineState {
 }
 
 export interface EpieEngine {
-  iterate(plan: IterationPlan, updateProbe: boolean): Promise<IterationError>;
+  /** One pass over the plan; with `refine`, also each position's refinement terms (setup.refiner.sums). */
+  iterate(plan: IterationPlan, updateProbe: boolean, refine: boolean): Promise<IterationError>;
   orthogonalize(): Promise<void>;
   read(): Promise<EngineState>;
   /** Bytes of GPU buffers held (0 on the CPU). */

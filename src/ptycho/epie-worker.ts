@@ -12,6 +12,7 @@ interface Message {
   frames?: Int32Array;
   slots?: Int32Array;
   updateProbe?: boolean;
+  refine?: boolean;
   r0?: number;
   r1?: number;
   windows?: BatchWindow[];
@@ -24,7 +25,7 @@ parentPort!.on('message', (m: Message) => {
     let result: unknown;
     if (m.type === 'init') runner = new BatchRunner(m.init!);
     else if (m.type === 'chunk') runner!.setChunk(m.amp!, m.base!);
-    else if (m.type === 'terms') result = runner!.terms(m.frames!, m.slots!, m.updateProbe!);
+    else if (m.type === 'terms') result = runner!.terms(m.frames!, m.slots!, m.updateProbe!, m.refine ?? false);
     else if (m.type === 'gather') runner!.gather(m.r0!, m.r1!, m.windows!);
     else if (m.type === 'reset') runner = null;
     else throw new Error(`unknown message '${m.type}'`);

@@ -44,8 +44,8 @@ export function windowOffsets(positionsM: Float64Array, n: number, pixelSizeM: n
   return { ix, iy, dx, dy };
 }
 
-/** The smallest object grid holding every n×n window (plus a 1-pixel border). */
-export function scanPixels(positionsM: Float64Array, n: number, pixelSizeM: number, label = 'scan'): ScanPixels {
+/** The smallest object grid holding every n×n window (plus a border: 1 pixel, more when positions are refined). */
+export function scanPixels(positionsM: Float64Array, n: number, pixelSizeM: number, label = 'scan', padPx = OBJECT_PAD_PX): ScanPixels {
   if (!(pixelSizeM > 0) || !Number.isFinite(pixelSizeM)) {
     throw new PtyxanesError('object pixel size must be positive and finite', { file: label, field: 'pixelSizeM', expected: '> 0', found: String(pixelSizeM) });
   }
@@ -64,9 +64,9 @@ export function scanPixels(positionsM: Float64Array, n: number, pixelSizeM: numb
     yMin = Math.min(yMin, y);
     yMax = Math.max(yMax, y);
   }
-  const originM: [number, number] = [xMin - (n / 2 + OBJECT_PAD_PX) * pixelSizeM, yMin - (n / 2 + OBJECT_PAD_PX) * pixelSizeM];
-  const objectWidth = Math.ceil((xMax - xMin) / pixelSizeM + 2 * OBJECT_PAD_PX) + n;
-  const objectHeight = Math.ceil((yMax - yMin) / pixelSizeM + 2 * OBJECT_PAD_PX) + n;
+  const originM: [number, number] = [xMin - (n / 2 + padPx) * pixelSizeM, yMin - (n / 2 + padPx) * pixelSizeM];
+  const objectWidth = Math.ceil((xMax - xMin) / pixelSizeM + 2 * padPx) + n;
+  const objectHeight = Math.ceil((yMax - yMin) / pixelSizeM + 2 * padPx) + n;
   const maxPixels = 2 ** 28;
   if (objectWidth * objectHeight > maxPixels) {
     throw new PtyxanesError('scan area is too large for one object array (check position units: metres expected)', {

@@ -41,7 +41,7 @@ class GpuEngine implements EpieEngine {
   private readonly n: number;
   private readonly nwg: number;
   private readonly maxBatch: number;
-  private readonly b: Record<'obj' | 'probe' | 'q' | 'psi' | 'ps' | 'den' | 'sgrad' | 'pden' | 'steps' | 'cursorTable' | 'cursor' | 'errCursor' | 'params' | 'maxes' | 'partials' | 'stepErr' | 'staging' | 'gram' | 'mixm', GPUBuffer>;
+  private readonly b: Record<'obj' | 'probe' | 'q' | 'psi' | 'ps' | 'den' | 'sgrad' | 'pden' | 'steps' | 'cursorTable' | 'cursor' | 'errCursor' | 'params' | 'maxes' | 'partials' | 'stepErr' | 'staging' | 'gram' | 'mixm' | 'posSums', GPUBuffer>;
   private tileInfo: GPUBuffer | null = null;
   private tileSlots: GPUBuffer | null = null;
   private readonly groups = new Map<string, GPUBindGroup>();
@@ -51,6 +51,9 @@ class GpuEngine implements EpieEngine {
   private shiftFlags: Uint8Array | null = null;
   /** Every position on whole pixels: the parallel path skips the shifts (two FFTs per position). */
   private readonly wholePixels: boolean;
+  /** 'mpie' rule: object anchor and velocity, and the step/bound parameters (momentum.ts twin). */
+  private readonly mom: { last: GPUBuffer; vel: GPUBuffer; step: GPUBuffer; clamp: GPUBuffer } | null;
+  private sinceMomentum = 0;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -66,7 +69,8 @@ class GpuEngine implements EpieEngine {
     const nSteps = store.nFrames;
     const frameBytes = 8 * n;
     this.maxBatch = s.mode === 'parallel' ? Math.min(s.batchSize, store.maxChunkFrames, 65535) : 1;
-    this.wholePixels = s.scan.dx.every((v) => v === 0) && s.scan.dy.every((v) => v === 0);
+    // Refined positions leave whole pixels: keep the shifting path then.
+    this.wholePixels = !s.refiner && s.scan.dx.every((v) => v === 0) && s.scan.dy.every((v) => v === 0);
     const pairs = (K * (K + 1)) / 2;
     const par = s.mode === 'parallel';
     this.b = {
@@ -86,10 +90,31 @@ class GpuEngine implements EpieEngine {
       maxes: set.storage(nSteps * 8, 'epie maxima'),
       partials: set.storage(nSteps * this.nwg * 8, 'epie error partials'),
       stepErr: set.storage(nSteps * 8, 'epie step errors'),
-      staging: set.readback(nSteps * 8, 'epie error readback'),
+      // Errors, then (position refinement) the per-step position terms: one read per iteration.
+      staging: set.readback(nSteps * (s.refiner ? 24 : 8), 'epie error readback'),
+      posSums: set.storage(s.refiner ? nSteps * 16 : 16, 'epie position terms'),
       gram: set.storage(Math.max(1, pairs) * this.nwg * 8, 'epie gram partials'),
       mixm: set.storage(K * K * 8, 'epie mode mixing'),
     };
+    const rule = s.rule;
+    if (rule.momentum || rule.objectAmplitudeMax !== null) {
+      const mparams = (mode: number) => {
+        const buf = new ArrayBuffer(32);
+        new Uint32Array(buf).set([s.object.length / 2, mode]);
+        new Float32Array(buf).set([rule.momentum?.friction ?? 0, rule.momentum?.feedback ?? 0, rule.objectAmplitudeMax ?? -1], 2);
+        const u = set.uniform(32, `epie momentum params ${mode}`);
+        ctx.upload(u, new Uint8Array(buf));
+        return u;
+      };
+      this.mom = {
+        last: set.storage(rule.momentum ? s.object : new Float32Array(4), 'epie object anchor'),
+        vel: set.storage(rule.momentum ? s.object.length * 4 : 16, 'epie object velocity'),
+        step: mparams(0),
+        clamp: mparams(1),
+      };
+    } else {
+      this.mom = null;
+    }
     if (s.mode === 'sequential') {
       const table = new Uint32Array(4 * nSteps);
       for (let i = 0; i < nSteps; i++) {
@@ -117,8 +142,9 @@ class GpuEngine implements EpieEngine {
     const u = new Uint32Array(buf);
     const f = new Float32Array(buf);
     u.set([store.height, store.width, this.n, modes, scan.objectWidth, this.nwg, updateProbe ? 1 : 0, Math.log2(store.width)]);
-    f.set([alpha, beta, gamma, 0], 8);
+    f.set([alpha, beta, gamma, this.s.rule.objectGamma], 8);
     u.set([scan.objectHeight, Math.ceil(scan.objectWidth / TILE), 0, 0], 12);
+    f[14] = this.s.rule.probeGamma;
     this.ctx.upload(this.b.params, u);
   }
 
@@ -142,7 +168,7 @@ class GpuEngine implements EpieEngine {
     pass.end();
   }
 
-  async iterate(plan: IterationPlan, updateProbe: boolean): Promise<IterationError> {
+  async iterate(plan: IterationPlan, updateProbe: boolean, refine = false): Promise<IterationError> {
     const { ctx, s, b, p, n } = this;
     const { scan, store, signal } = s;
     const parallel = s.mode === 'parallel';
@@ -161,8 +187,10 @@ class GpuEngine implements EpieEngine {
     let tileCount = 0;
     let slotCount = 0;
     let at = 0;
+    const stepFrames = new Int32Array(nSteps);
     for (const v of plan.visits) {
       const base = store.chunkStarts[v.chunk];
+      stepFrames.set(v.frames, at);
       if (parallel) {
         const t = buildTileLists(v.frames, v.batches, scan.ix, scan.iy, store.height, store.width, scan.objectHeight, scan.objectWidth);
         for (let i = 0; i < t.info.length; i += 4) t.info[i + 1] += slotCount;
@@ -227,20 +255,29 @@ class GpuEngine implements EpieEngine {
       for (const [start, count] of v.batches) {
         const cursorIndex = parallel ? batchIndex++ : stepBase + start;
         enc.copyBufferToBuffer(b.cursorTable, cursorIndex * CURSOR_BYTES, b.cursor, 0, CURSOR_BYTES);
-        if (parallel) this.encodeBatch(enc, count, cursors[4 * cursorIndex + 3], modG, updateProbe, pix);
-        else this.encodeStep(enc, stepBase + start, modG, pix);
+        if (parallel) this.encodeBatch(enc, count, cursors[4 * cursorIndex + 3], modG, updateProbe, pix, refine);
+        else this.encodeStep(enc, stepBase + start, modG, pix, refine);
+        this.encodeMomentum(enc, count);
       }
       stepBase += v.frames.length;
     }
+    if (this.mom && s.rule.objectAmplitudeMax !== null) this.encodeObjectPass(enc, this.mom.clamp);
     // Per-step error sums, then one small read.
     const errG = this.group('err', p.errReduce, [b.partials, b.stepErr, b.params, b.errCursor]);
     const [gx, gy] = gridFor(nSteps, 1, ctx.limits.maxComputeWorkgroupsPerDimension);
     this.dispatch(enc, p.errReduce, errG, gx, gy);
     enc.copyBufferToBuffer(b.stepErr, 0, b.staging, 0, nSteps * 8);
+    const readBytes = nSteps * (refine ? 24 : 8);
+    if (refine) enc.copyBufferToBuffer(b.posSums, 0, b.staging, nSteps * 8, nSteps * 16);
     ctx.device.queue.submit([enc.finish()]);
-    await b.staging.mapAsync(GPUMapMode.READ, 0, nSteps * 8);
-    const e = new Float32Array(b.staging.getMappedRange(0, nSteps * 8).slice(0));
+    await b.staging.mapAsync(GPUMapMode.READ, 0, readBytes);
+    const all = new Float32Array(b.staging.getMappedRange(0, readBytes).slice(0));
     b.staging.unmap();
+    const e = all.subarray(0, 2 * nSteps);
+    if (refine && s.refiner) {
+      const sums = s.refiner.sums;
+      for (let i = 0; i < nSteps; i++) for (let c = 0; c < 4; c++) sums[4 * stepFrames[i] + c] += all[2 * nSteps + 4 * i + c];
+    }
     ctx.checkHealthy();
     let residual = 0;
     let intensity = 0;
@@ -251,8 +288,26 @@ class GpuEngine implements EpieEngine {
     return { residual, intensity };
   }
 
+  /** The rule's object momentum step once `every` positions have been updated (as the CPU engines count). */
+  private encodeMomentum(enc: GPUCommandEncoder, count: number): void {
+    const m = this.s.rule.momentum;
+    if (!this.mom || !m) return;
+    this.sinceMomentum += count;
+    if (this.sinceMomentum < m.every) return;
+    this.sinceMomentum = 0;
+    this.encodeObjectPass(enc, this.mom.step);
+  }
+
+  /** shaders/epie_momentum.wgsl over the whole object with the given parameters (step or bound only). */
+  private encodeObjectPass(enc: GPUCommandEncoder, params: GPUBuffer): void {
+    const { p, b, mom } = this;
+    const [gx, gy] = gridFor(this.s.object.length / 2, WG, this.ctx.limits.maxComputeWorkgroupsPerDimension);
+    const key = params === mom!.step ? 'momStep' : 'momClamp';
+    this.dispatch(enc, p.momentum, this.group(key, p.momentum, [b.obj, mom!.last, mom!.vel, params]), gx, gy);
+  }
+
   /** Sequential: one position (step index `step`), probe in the chain frame. */
-  private encodeStep(enc: GPUCommandEncoder, step: number, modG: GPUBindGroup, pix: number): void {
+  private encodeStep(enc: GPUCommandEncoder, step: number, modG: GPUBindGroup, pix: number, refine: boolean): void {
     const { b, p, fft } = this;
     const K = this.s.modes;
     if (this.shiftFlags![step]) {
@@ -264,11 +319,12 @@ class GpuEngine implements EpieEngine {
     fft.encode(enc, b.psi, K, 'forward');
     this.dispatch(enc, p.modulus, modG, this.nwg, 1);
     fft.encode(enc, b.psi, K, 'inverse');
+    if (refine) this.dispatch(enc, p.posSeq, this.group('posSeq', p.posSeq, [b.probe, b.obj, b.psi, b.posSums, b.steps, b.params, b.cursor]), 1);
     this.dispatch(enc, p.updateSeq, this.group('updSeq', p.updateSeq, [b.probe, b.obj, b.psi, b.maxes, b.steps, b.params, b.cursor]), pix);
   }
 
   /** Parallel: one mini-batch of `count` positions touching `tiles` object tiles. */
-  private encodeBatch(enc: GPUCommandEncoder, count: number, tiles: number, modG: GPUBindGroup, updateProbe: boolean, pix: number): void {
+  private encodeBatch(enc: GPUCommandEncoder, count: number, tiles: number, modG: GPUBindGroup, updateProbe: boolean, pix: number, refine: boolean): void {
     const { b, p, fft, ctx } = this;
     const K = this.s.modes;
     // Whole-pixel positions: the shifted probes are the probe itself and the gradients need no
@@ -281,6 +337,7 @@ class GpuEngine implements EpieEngine {
     fft.encode(enc, b.psi, count * K, 'forward');
     this.dispatch(enc, p.modulus, modG, this.nwg, count);
     fft.encode(enc, b.psi, count * K, 'inverse');
+    if (refine) this.dispatch(enc, p.posBatch, this.group('posBatch', p.posBatch, [b.ps, b.obj, b.psi, b.posSums, b.steps, b.params, b.cursor]), count);
     this.dispatch(enc, p.terms, this.group('terms', p.terms, [b.ps, b.obj, b.psi, null, b.steps, b.params, b.cursor, b.den]), pix, count);
     const [tx, ty] = gridFor(tiles, 1, ctx.limits.maxComputeWorkgroupsPerDimension);
     const gatherKey = `gather-${this.tileInfo!.size}-${this.tileSlots!.size}`;

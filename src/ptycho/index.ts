@@ -9,3 +9,5 @@ export { shutdownEpieWorkers } from './worker-pool.ts';
 export { normalizedRmsError } from './quality.ts';
 export { makeSyntheticPtycho, defocusedPupilProbe, type SyntheticData, type SyntheticOptions } from './synthetic.ts';
 export type { EpieOptions, EpieResult, EpieTimings, EpieMode, ProbeInit } from './types.ts';
+export type { EngineName } from './update-rule.ts';
+export type { RefineOptions } from './positions.ts';

@@ -64,8 +64,35 @@ export function checkProbeArray(p: ComplexArray, h: number, w: number, label: st
   return k;
 }
 
+/**
+ * A generic probe guess on the n×n probe grid (centre n/2, pixel `pixelSizeM`): a flat disk
+ * of diameter `diameterM` (an aperture or a defocused beam's footprint), or a Gaussian of
+ * FWHM `fwhmM`. Flat phase: the phase is left to the reconstruction.
+ */
+export function genericProbe(n: number, pixelSizeM: number, shape: { aperture: { diameterM: number } } | { gaussian: { fwhmM: number } }, label: string): Float32Array {
+  const size = 'aperture' in shape ? shape.aperture?.diameterM : shape.gaussian?.fwhmM;
+  const field = 'aperture' in shape ? 'probeInit.aperture.diameterM' : 'probeInit.gaussian.fwhmM';
+  if (!(size !== undefined && Number.isFinite(size) && size > 0)) {
+    throw new PtyxanesError('probe size must be a positive length in metres', { file: label, field, expected: '> 0 (m)', found: String(size) });
+  }
+  const rPx = size / pixelSizeM / 2;
+  if (rPx < 1 || rPx > n / 2) {
+    throw new PtyxanesError('probe size does not fit the probe grid', { file: label, field, expected: `${(2 * pixelSizeM).toExponential(2)}..${(n * pixelSizeM).toExponential(2)} m (2..${n} pixels of ${pixelSizeM.toExponential(2)} m)`, found: `${size} m` });
+  }
+  const p = new Float32Array(2 * n * n);
+  const c = n / 2;
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const r2 = (x - c) ** 2 + (y - c) ** 2;
+      // Gaussian: FWHM = 2·rPx, so exp(−ln2·r²/rPx²). Aperture: edge softened over a pixel.
+      p[2 * (y * n + x)] = 'aperture' in shape ? Math.min(1, Math.max(0, rPx + 0.5 - Math.sqrt(r2))) : Math.exp((-Math.LN2 * r2) / (rPx * rPx));
+    }
+  }
+  return p;
+}
+
 /** K initial probe modes, scaled to the data's power. */
-export function initialProbe(init: ProbeInit | undefined, store: AmplitudeStore, K: number, seed: number, label: string): Float32Array {
+export function initialProbe(init: ProbeInit | undefined, store: AmplitudeStore, K: number, seed: number, label: string, pixelSizeM = 0): Float32Array {
   const h = store.height;
   const w = store.width;
   const frame = 2 * h * w;
@@ -75,6 +102,8 @@ export function initialProbe(init: ProbeInit | undefined, store: AmplitudeStore,
   } else if (typeof init === 'object' && 'zonePlate' in init) {
     checkProbeArray(init.zonePlate, h, w, label);
     modes = seedModes(init.zonePlate.data, K, h, w, seed);
+  } else if (typeof init === 'object' && ('aperture' in init || 'gaussian' in init)) {
+    modes = seedModes(genericProbe(h, pixelSizeM, init, label), K, h, w, seed);
   } else if (typeof init === 'object' && 'data' in init) {
     const given = checkProbeArray(init, h, w, label);
     if (given >= K) {
@@ -85,7 +114,7 @@ export function initialProbe(init: ProbeInit | undefined, store: AmplitudeStore,
       modes.set(init.data.subarray(0, given * frame));
     }
   } else {
-    throw new PtyxanesError('unknown probe initialisation', { file: label, field: 'probeInit', expected: "a complex array, 'mean-pattern' or { zonePlate: array }", found: String(init) });
+    throw new PtyxanesError('unknown probe initialisation', { file: label, field: 'probeInit', expected: "a complex array, 'mean-pattern', { zonePlate: array }, { aperture: { diameterM } } or { gaussian: { fwhmM } }", found: String(init) });
   }
   scaleToPower(modes, targetProbePower(store));
   return modes;

@@ -44,7 +44,7 @@ export function applyRamp(data: Float32Array, off: number, K: number, h: number,
 export function exitWave(
   probe: Float32Array, pOff: number, K: number, h: number, w: number,
   obj: Float32Array, objW: number, ix: number, iy: number,
-  psi: Float32Array, power: Float64Array, maxOut: Float64Array,
+  psi: Float64Array, power: Float64Array, maxOut: Float64Array,
 ): void {
   const fl = 2 * h * w;
   let maxO = 0;
@@ -105,7 +105,7 @@ export function exitWave(
  * change Ψ' − Ψ (zero on masked pixels, where the model is kept). Adds Σ(|Ψ| − √I)² and
  * Σ I over valid pixels to `errOut` [0], [1].
  */
-export function modulusDelta(psi: Float32Array, K: number, n: number, amp: Float32Array, aOff: number, errOut: Float64Array): void {
+export function modulusDelta(psi: Float64Array, K: number, n: number, amp: Float32Array, aOff: number, errOut: Float64Array): void {
   let err = 0;
   let sumI = 0;
   if (K === 1) {
@@ -156,7 +156,7 @@ export function modulusDelta(psi: Float32Array, K: number, n: number, amp: Float
  * b = β/max|O|².
  */
 export function updateSequential(
-  dpsi: Float32Array, probe: Float32Array, pOff: number, K: number, h: number, w: number,
+  dpsi: Float64Array, probe: Float32Array, pOff: number, K: number, h: number, w: number,
   obj: Float32Array, objW: number, ix: number, iy: number, a: number, b: number,
 ): void {
   const fl = 2 * h * w;
@@ -215,17 +215,21 @@ export function updateSequential(
 }
 
 /**
- * Mini-batch terms of one position, from its shifted probe modes `ps` and Δψ (in `dpsi`):
- * num = Σ_k P_k*·Δψ_k (object step numerator) into `num` at `nOff`, and
- * (Σ_k|P_k|², |O|²) into `den` at `dOff` (object and probe step denominators), and Δψ_k
- * replaced by the probe gradient O*·Δψ_k. Reads the object, never writes it.
+ * Mini-batch terms of one position, from its shifted probe modes `ps` and Δψ = scale·dpsi:
+ * num = Σ_k P_k*·Δψ_k (object step numerator) into `num` at `nOff`, Σ_k|P_k|² into `pw` at
+ * `pwOff` (object step denominator), and, when `o2` is given (probe updates), |O|² added
+ * into `o2` (probe step denominator) and the probe gradient O*·Δψ_k added into `grad`
+ * (`accumulate`, whole-pixel positions: straight into the real-space sum) or written over
+ * `dpsi` (subpixel positions, to be shifted back in Fourier space). Reads the object, never writes it.
  */
 export function batchTerms(
-  ps: Float32Array, dpsi: Float32Array, K: number, h: number, w: number,
+  ps: Float32Array, pOff: number, dpsi: Float64Array, scale: number, K: number, h: number, w: number,
   obj: Float32Array, objW: number, ix: number, iy: number,
-  num: Float32Array, nOff: number, den: Float32Array, dOff: number,
+  num: Float32Array, nOff: number, pw: Float32Array, pwOff: number,
+  o2: Float64Array | null, grad: Float64Array, accumulate: boolean,
 ): void {
   const fl = 2 * h * w;
+  const probe = o2 !== null;
   for (let r = 0; r < h; r++) {
     let o = 2 * ((iy + r) * objW + ix);
     let p = 2 * r * w;
@@ -235,16 +239,24 @@ export function batchTerms(
       for (; p < end; p += 2, o += 2) {
         const or = obj[o];
         const oi = obj[o + 1];
-        const pr = ps[p];
-        const pi = ps[p + 1];
-        const dr = dpsi[p];
-        const di = dpsi[p + 1];
+        const pr = ps[pOff + p];
+        const pi = ps[pOff + p + 1];
+        const dr = scale * dpsi[p];
+        const di = scale * dpsi[p + 1];
         num[nOff + p] = pr * dr + pi * di;
         num[nOff + p + 1] = pr * di - pi * dr;
-        den[dOff + p] = pr * pr + pi * pi;
-        den[dOff + p + 1] = or * or + oi * oi;
-        dpsi[p] = or * dr + oi * di;
-        dpsi[p + 1] = or * di - oi * dr;
+        pw[pwOff + (p >> 1)] = pr * pr + pi * pi;
+        if (!probe) continue;
+        o2[p >> 1] += or * or + oi * oi;
+        const gr = or * dr + oi * di;
+        const gi = or * di - oi * dr;
+        if (accumulate) {
+          grad[p] += gr;
+          grad[p + 1] += gi;
+        } else {
+          grad[p] = gr;
+          grad[p + 1] = gi;
+        }
       }
       continue;
     }
@@ -253,29 +265,37 @@ export function batchTerms(
       const oi = obj[o + 1];
       let ur = 0;
       let ui = 0;
-      let pw = 0;
+      let pwr = 0;
       for (let k = 0, q = p; k < K; k++, q += fl) {
-        const pr = ps[q];
-        const pi = ps[q + 1];
-        const dr = dpsi[q];
-        const di = dpsi[q + 1];
+        const pr = ps[pOff + q];
+        const pi = ps[pOff + q + 1];
+        const dr = scale * dpsi[q];
+        const di = scale * dpsi[q + 1];
         ur += pr * dr + pi * di;
         ui += pr * di - pi * dr;
-        pw += pr * pr + pi * pi;
-        dpsi[q] = or * dr + oi * di;
-        dpsi[q + 1] = or * di - oi * dr;
+        pwr += pr * pr + pi * pi;
+        if (!probe) continue;
+        const gr = or * dr + oi * di;
+        const gi = or * di - oi * dr;
+        if (accumulate) {
+          grad[q] += gr;
+          grad[q + 1] += gi;
+        } else {
+          grad[q] = gr;
+          grad[q + 1] = gi;
+        }
       }
       num[nOff + p] = ur;
       num[nOff + p + 1] = ui;
-      den[dOff + p] = pw;
-      den[dOff + p + 1] = or * or + oi * oi;
+      pw[pwOff + (p >> 1)] = pwr;
+      if (probe) o2[p >> 1] += or * or + oi * oi;
     }
   }
 }
 
 /** Where a batch position's window lies and its exit-wave maxima, for the object gather. */
 export interface BatchWindow {
-  /** Index of the position within the batch (slot in num/den). */
+  /** Index of the position within the batch (slot in num/pw). */
   slot: number;
   ix: number;
   iy: number;
@@ -286,12 +306,12 @@ export interface BatchWindow {
 /**
  * Mini-batch object step on object rows [r0, r1), gathering from every batch position whose
  * window covers each pixel (no two threads write one pixel):
- * O += α·Σ_j num_j / ((1 − γ)·Σ_j den_j + γ·max_j maxP_j) over the positions j covering it.
+ * O += α·Σ_j num_j / ((1 − γ)·Σ_j pw_j + γ·max_j maxP_j) over the positions j covering it.
  * With one position per pixel and γ = 1 this is ePIE's step. `rowNum` (2w) / `rowDen` / `rowMax` (w) are scratch.
  */
 export function gatherObjectRows(
   obj: Float32Array, objW: number, r0: number, r1: number, windows: BatchWindow[], h: number, w: number,
-  num: Float32Array, den: Float32Array, alpha: number, gamma: number,
+  num: Float32Array, pw: Float32Array, alpha: number, gamma: number,
   rowNum: Float64Array, rowDen: Float64Array, rowMax: Float64Array,
 ): void {
   const frame = h * w;
@@ -309,12 +329,12 @@ export function gatherObjectRows(
       lo = Math.min(lo, win.ix);
       hi = Math.max(hi, win.ix + w);
       const base = win.slot * frame + u * w;
-      for (let c = 0; c < w; c++) {
-        const x = win.ix + c;
-        rowNum[2 * x] += num[2 * (base + c)];
-        rowNum[2 * x + 1] += num[2 * (base + c) + 1];
-        rowDen[x] += den[2 * (base + c)];
-        if (win.maxP > rowMax[x]) rowMax[x] = win.maxP;
+      const mp = win.maxP;
+      for (let c = 0, x = win.ix, q = 2 * base; c < w; c++, x++, q += 2) {
+        rowNum[2 * x] += num[q];
+        rowNum[2 * x + 1] += num[q + 1];
+        rowDen[x] += pw[base + c];
+        if (mp > rowMax[x]) rowMax[x] = mp;
       }
     }
     for (let x = lo; x < hi; x++) {
@@ -328,22 +348,30 @@ export function gatherObjectRows(
   }
 }
 
-/** acc += conj(ramp)·G over K frames (the Fourier-domain shift back of a probe gradient). */
-export function accumulateShiftedBack(acc: Float64Array, G: Float32Array, K: number, h: number, w: number, rx: Float64Array, ry: Float64Array): void {
+/**
+ * acc += conj(ramp)·G over K frames (the Fourier-domain shift back of a probe gradient), G
+ * in the bit-reversed order of ScrambledFft2d (natural index = revH[row]·w + revW[col]), acc natural.
+ */
+export function accumulateShiftedBack(acc: Float64Array, G: Float64Array, K: number, h: number, w: number, rx: Float64Array, ry: Float64Array, revH: Int32Array, revW: Int32Array): void {
+  const fl = 2 * h * w;
   let p = 0;
   for (let k = 0; k < K; k++) {
     for (let r = 0; r < h; r++) {
-      const yr = ry[2 * r];
-      const yi = -ry[2 * r + 1];
+      const rn = revH[r];
+      const yr = ry[2 * rn];
+      const yi = -ry[2 * rn + 1];
+      const rowOff = k * fl + 2 * rn * w;
       for (let c = 0; c < w; c++, p += 2) {
-        const xr = rx[2 * c];
-        const xi = -rx[2 * c + 1];
+        const cn = revW[c];
+        const xr = rx[2 * cn];
+        const xi = -rx[2 * cn + 1];
         const er = xr * yr - xi * yi;
         const ei = xr * yi + xi * yr;
         const gr = G[p];
         const gi = G[p + 1];
-        acc[p] += gr * er - gi * ei;
-        acc[p + 1] += gr * ei + gi * er;
+        const q = rowOff + 2 * cn;
+        acc[q] += gr * er - gi * ei;
+        acc[q + 1] += gr * ei + gi * er;
       }
     }
   }

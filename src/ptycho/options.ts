@@ -8,7 +8,26 @@ import type { FrameSource } from '../core/frames.ts';
 import { MAX_FFT_SIZE, MIN_FFT_SIZE } from '../fft/index.ts';
 import { MAX_PROBE_MODES } from './modes.ts';
 import type { EpieMode, EpieOptions } from './types.ts';
+import { updateRule, type RuleOptions } from './update-rule.ts';
 
+
+
+/**
+ * Default mode and update rule, by what the probe start is (BENCHMARKS.md, ePIE: convergence
+ * from a probe guess):
+ * - a probe model or array (the zone plate, a previous energy's probe): mini-batch ePIE
+ *   ('parallel' + 'epie'), the best from a good start (simulator 2d-small, 30 iterations:
+ *   NRMS 0.014 vs 0.025 sequential ePIE, 0.033 sequential mPIE) and the GPU's mode;
+ * - a generic guess on the CPU (the mean pattern, an aperture, a Gaussian; what a user without
+ *   the answer gives): sequential mPIE, which recovers the probe (a probe update per position)
+ *   and the object where mini-batches stall (PtyPy's shared case: NRMSE 0.103 vs 0.219–0.228).
+ */
+export function defaultMode(backend: 'cpu' | 'gpu', genericStart: boolean): EpieMode {
+  return backend === 'cpu' && genericStart ? 'sequential' : 'parallel';
+}
+export function defaultEngine(mode: EpieMode): 'epie' | 'mpie' {
+  return mode === 'sequential' ? 'mpie' : 'epie';
+}
 export const DEFAULT_MODE: EpieMode = 'parallel';
 
 export interface ResolvedOptions {
@@ -31,6 +50,8 @@ export interface ResolvedOptions {
   normalizeModulus: boolean;
   regularization: number;
   subpixel: 'fourier' | 'nearest';
+  /** The update rule's options, completed by the object size in reconstruct (updateRule). */
+  rule: Omit<RuleOptions, 'objectPixels' | 'probePixels'>;
 }
 
 export { availableCores } from '../core/worker-spawn.ts';
@@ -71,7 +92,19 @@ export function resolveOptions(o: EpieOptions, label: string): ResolvedOptions {
   if (subpixel !== 'fourier' && subpixel !== 'nearest') {
     throw new PtyxanesError('unknown subpixel handling', { file: label, field: 'subpixel', expected: "'fourier' or 'nearest'", found: String(o.subpixel) });
   }
+  const regularization = num('regularization', o.regularization, 0.2, 0, 1);
+  if (o.objectAmplitudeMax !== undefined && o.objectAmplitudeMax !== null) num('objectAmplitudeMax', o.objectAmplitudeMax, 1, 1e-6, Infinity);
+  const rule = {
+    engine: o.engine ?? 'epie', // the default follows the mode (defaultEngine, in reconstruct)
+    regularization,
+    momentumFriction: o.momentumFriction === undefined ? undefined : num('momentumFriction', o.momentumFriction, 0.7, 0, 1),
+    momentumFeedback: o.momentumFeedback === undefined ? undefined : num('momentumFeedback', o.momentumFeedback, 0.3, 0, 2),
+    momentumEvery: o.momentumEvery === undefined ? undefined : int('momentumEvery', o.momentumEvery, 20, 1),
+    objectAmplitudeMax: o.objectAmplitudeMax,
+  };
+  updateRule({ ...rule, objectPixels: 1, probePixels: 1 }, label); // checks the engine name now
   return {
+    rule,
     subpixel,
     iterations: int('iterations', o.iterations, 50, 0),
     alpha: num('alpha', o.alpha, 1, 0, 2),
@@ -92,7 +125,7 @@ export function resolveOptions(o: EpieOptions, label: string): ResolvedOptions {
     targetError: num('targetError', o.targetError, -1, -1, Infinity),
     illuminationThreshold: num('illuminationThreshold', o.illuminationThreshold, 0.1, 0, 1),
     normalizeModulus: o.normalizeModulus ?? true,
-    regularization: num('regularization', o.regularization, 0.2, 0, 1),
+    regularization,
   };
 }
 

@@ -26,6 +26,10 @@ export interface SyntheticOptions {
   jitter?: number;
   /** Probe diameter in pixels (defocused pupil). Default n/3. */
   probeDiameterPx?: number;
+  /** The true probe [n, n] complex instead of the defocused pupil (a foreign forward model's; one mode). */
+  probe?: Float32Array;
+  /** Random position errors (pixels, uniform in ±positionErrorPx per axis) added to the positions the source reports (not to the data's). */
+  positionErrorPx?: number;
   /** Incoherent probe modes in the data; mode k ≥ 1 carries `modePower` of mode 0's power. Default 1. */
   modes?: number;
   modePower?: number;
@@ -54,6 +58,8 @@ export interface SyntheticData {
   probe: ComplexArray;
   scan: ScanPixels;
   pixelSizeM: number;
+  /** True positions (x, y) in metres (the source reports them with `positionErrorPx` errors). */
+  positionsM: Float64Array;
 }
 
 /** A smooth random field in [0, 1] from Gaussian blobs. */
@@ -158,7 +164,7 @@ export function makeSyntheticPtycho(opts: SyntheticOptions = {}): SyntheticData 
 
   const frame = 2 * n * n;
   const probe = new Float32Array(K * frame);
-  probe.set(defocusedPupilProbe(n, diameter));
+  probe.set(opts.probe ?? defocusedPupilProbe(n, diameter));
   // Extra modes: the probe displaced by n/8 pixels (a pupil tilt 2π/8 per frequency pixel), as source
   // size or vibration would give, then orthogonalised to the first.
   const t = (2 * Math.PI) / 8;
@@ -219,13 +225,16 @@ export function makeSyntheticPtycho(opts: SyntheticOptions = {}): SyntheticData 
     const scale = (opts.photons * nFrames) / total;
     for (let i = 0; i < frames.length; i++) frames[i] = poisson(frames[i] * scale, rng);
   }
+  // Positions as an imperfect stage would report them (the data were made at the true ones).
+  const reported = Float64Array.from(positionsM);
+  if (opts.positionErrorPx) for (let i = 0; i < reported.length; i++) reported[i] += (2 * rng.next() - 1) * opts.positionErrorPx * pixelSizeM;
   const source = new MemoryFrameSource(
     frames,
     n,
     n,
-    { energyEv, detectorDistanceM: distanceM, detectorPixelM: [detPixelM, detPixelM], positionsM },
+    { energyEv, detectorDistanceM: distanceM, detectorPixelM: [detPixelM, detPixelM], positionsM: reported },
     opts.validMask,
     opts.label ?? 'synthetic',
   );
-  return { source, object: { data: obj, shape: [H, W] }, probe: { data: probe, shape: [K, n, n] }, scan, pixelSizeM };
+  return { source, object: { data: obj, shape: [H, W] }, probe: { data: probe, shape: [K, n, n] }, scan, pixelSizeM, positionsM };
 }

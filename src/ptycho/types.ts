@@ -6,13 +6,42 @@ import type { Backend } from '../gpu/backend.ts';
 import type { GpuContext } from '../gpu/context.ts';
 
 export type EpieMode = 'sequential' | 'parallel';
+export type { EngineName } from './update-rule.ts';
 
-/** Initial probe: an array ([n,n] or [K,n,n], e.g. the simulator's zone-plate model), or the mean pattern back-propagated with a flat phase. */
-export type ProbeInit = ComplexArray | 'mean-pattern' | { zonePlate: ComplexArray };
+/**
+ * Initial probe: an array ([n,n] or [K,n,n], e.g. the simulator's zone-plate model), the mean
+ * pattern back-propagated with a flat phase, or a generic guess a user can make without the
+ * answer: a flat circular aperture or a Gaussian of a given size at the sample. Every start is
+ * scaled to the data's power (Σ I per pattern).
+ */
+export type ProbeInit =
+  | ComplexArray
+  | 'mean-pattern'
+  | { zonePlate: ComplexArray }
+  | { aperture: { diameterM: number } }
+  | { gaussian: { fwhmM: number } };
 
 export interface EpieOptions {
   /** Iterations (full passes over the positions). Default 50. */
   iterations?: number;
+  /**
+   * Update rule (update-rule.ts): 'mpie' (rPIE steps, object momentum, |O| ≤ 1; converges from
+   * generic probe guesses) or 'epie' (plain ePIE, the reference paper's algorithm). Default:
+   * 'mpie' in the sequential mode, 'epie' in the parallel mode.
+   */
+  engine?: import('./update-rule.ts').EngineName;
+  /** Object modulus bound (a transmission object: 1); null = none. Default 1 for 'mpie', none for 'epie'. */
+  objectAmplitudeMax?: number | null;
+  /** 'mpie' momentum: friction (0.7), feedback (0.3), positions between steps (20). */
+  momentumFriction?: number;
+  momentumFeedback?: number;
+  momentumEvery?: number;
+  /**
+   * Refine the scan positions during the iterations (positions.ts): true for the defaults
+   * (from iteration 5, ≤ 0.5 px per iteration, ≤ 8 px in all), or those settings. Refined
+   * positions use exact subpixel shifts. Default off.
+   */
+  refinePositions?: boolean | Partial<import('./positions.ts').RefineOptions>;
   /** Object step α, default 1. */
   alpha?: number;
   /** Probe step β, default 1. */
@@ -21,7 +50,11 @@ export interface EpieOptions {
   probeUpdateStart?: number;
   /** Incoherent probe modes K (1 = plain ePIE), at most 8. Default 1. */
   probeModes?: number;
-  /** 'sequential' ePIE (one position at a time) or 'parallel' (mini-batches with accumulated, normalised updates). */
+  /**
+   * 'sequential' ePIE (one position at a time) or 'parallel' (mini-batches with accumulated,
+   * normalised updates). Default: 'sequential' on the CPU from a generic probe guess (mean
+   * pattern, aperture, Gaussian), else 'parallel' (options.ts defaultMode).
+   */
   mode?: EpieMode;
   /** Parallel mode: positions per batch (all see the same object and probe; bounds work memory). Default ≈ 1/25 of the positions, 16..256. */
   batchSize?: number;
@@ -99,6 +132,10 @@ export interface EpieResult {
   pixelSizeM: number;
   /** Object pixel (0,0) position (x, y) in metres, same frame as positionsM. */
   originM: [number, number];
+  /** Scan positions (x, y) in metres as used at the end: the refined ones with `refinePositions`, else the input's. */
+  positionsM: Float64Array;
+  /** Refined minus input positions (x, y) in metres (zeros without refinement; subpixel rounding of 'nearest' excluded). */
+  positionShiftsM: Float64Array;
   /** Per-iteration Fourier magnitude error Σ(|Ψ|−√I)²/ΣI over valid pixels. */
   errors: number[];
   /** Σ_j Σ_k |P_k(r − r_j)|² on the object grid. */

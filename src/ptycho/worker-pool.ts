@@ -11,7 +11,7 @@ import { canUseWorkerThreads, spawnModuleWorker } from '../core/worker-spawn.ts'
 
 export interface RunnerHandle {
   setChunk(amp: Float32Array, base: number): Promise<void>;
-  terms(frames: Int32Array, slots: Int32Array, updateProbe: boolean): Promise<TermsResult>;
+  terms(frames: Int32Array, slots: Int32Array, updateProbe: boolean, refine: boolean): Promise<TermsResult>;
   gather(r0: number, r1: number, windows: BatchWindow[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -24,8 +24,8 @@ class InlineRunner implements RunnerHandle {
   async setChunk(amp: Float32Array, base: number) {
     this.r.setChunk(amp, base);
   }
-  async terms(frames: Int32Array, slots: Int32Array, updateProbe: boolean) {
-    return this.r.terms(frames, slots, updateProbe);
+  async terms(frames: Int32Array, slots: Int32Array, updateProbe: boolean, refine: boolean) {
+    return this.r.terms(frames, slots, updateProbe, refine);
   }
   async gather(r0: number, r1: number, windows: BatchWindow[]) {
     this.r.gather(r0, r1, windows);
@@ -70,8 +70,8 @@ class ThreadRunner implements RunnerHandle {
   async setChunk(amp: Float32Array, base: number) {
     await this.call({ type: 'chunk', amp, base });
   }
-  terms(frames: Int32Array, slots: Int32Array, updateProbe: boolean) {
-    return this.call<TermsResult>({ type: 'terms', frames, slots, updateProbe });
+  terms(frames: Int32Array, slots: Int32Array, updateProbe: boolean, refine: boolean) {
+    return this.call<TermsResult>({ type: 'terms', frames, slots, updateProbe, refine });
   }
   async gather(r0: number, r1: number, windows: BatchWindow[]) {
     await this.call({ type: 'gather', r0, r1, windows });

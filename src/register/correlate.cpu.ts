@@ -9,11 +9,12 @@
 import { CpuFft2d } from '../fft/index.ts';
 import { throwIfAborted } from '../core/progress.ts';
 import type { ResolvedCorrelationOptions } from './options.ts';
-import { packPair, type PairSet } from './pairs.ts';
+import { packImage, packPair, type PairSet } from './pairs.ts';
 import { correlationAt, crossPowerSpectrum } from './cross-power.ts';
 import { kernelAt, upsampleGeometry, wrapShift, type UpsampleGeometry } from './upsampled-dft.ts';
 import { ChirpZ } from './chirp-z.ts';
 import { window2d } from './window.ts';
+import { LocalPeakSearch, parabolaVertex, type GridPeak } from './peak-search.ts';
 
 export interface PairResults {
   /** [n, 2]: (dy, dx) that moves each moving image onto its reference. */
@@ -54,25 +55,115 @@ export function finishPair(raw: PairRaw, u: number, fftH: number, fftW: number, 
 }
 
 export function correlatePairsCpu(set: PairSet, opts: ResolvedCorrelationOptions, signal?: AbortSignal, onPair?: (done: number) => void): PairResults {
-  const { fftH: hh, fftW: ww, n } = set;
-  const phase = opts.normalization === 'phase';
-  const plan = new CpuFft2d(hh, ww);
-  const win = window2d(opts.window, set.h, set.w, opts.tukeyAlpha);
-  const work = new RefineWork(hh, ww, upsampleGeometry(opts.upsampleFactor));
-  const frame = 2 * hh * ww;
-  const z = [new Float32Array(frame), new Float32Array(frame)];
-  const p = [new Float32Array(frame), new Float32Array(frame)];
-  const x = new Float32Array(frame);
+  const n = set.n;
   const out: PairResults = { shifts: new Float64Array(2 * n), errors: new Float64Array(n), peaks: new Float64Array(n) };
+  const c = new PairCorrelator(set, opts);
   for (let i = 0; i < n; i += 2) {
-    const count = Math.min(2, n - i);
-    const powers = [];
-    for (let q = 0; q < count; q++) {
-      throwIfAborted(signal);
-      packPair(set, i + q, win, z[q]);
-      plan.transform(z[q], 'forward');
-      powers.push(crossPowerSpectrum(z[q], hh, ww, phase, p[q]));
+    throwIfAborted(signal);
+    c.correlate(set, i, Math.min(2, n - i), out);
+    onPair?.(Math.min(n, i + 2));
+  }
+  return out;
+}
+
+/**
+ * The per-thread state of the CPU path (FFT plan, window, refinement scratch) for one frame
+ * size and options; correlate() does one or two pairs (two share one inverse FFT).
+ * Worker threads hold one each (correlate.threads.ts).
+ */
+export class PairCorrelator {
+  private readonly plan: CpuFft2d;
+  private readonly win: Float32Array;
+  private readonly work: RefineWork;
+  private readonly search: LocalPeakSearch | null;
+  private readonly z: Float32Array[];
+  private readonly p: Float32Array[];
+  private readonly x: Float32Array;
+  /** The shared reference's spectrum, and the arrays it was computed from. */
+  private refSpec: Float32Array | null = null;
+  private refOf: Float32Array | null = null;
+  private refMaskOf: Float32Array | undefined = undefined;
+
+  constructor(
+    dims: { h: number; w: number; fftH: number; fftW: number },
+    private readonly opts: ResolvedCorrelationOptions,
+  ) {
+    const { fftH: hh, fftW: ww } = dims;
+    this.plan = new CpuFft2d(hh, ww);
+    this.win = window2d(opts.window, dims.h, dims.w, opts.tukeyAlpha);
+    const geometry = upsampleGeometry(opts.upsampleFactor);
+    this.work = new RefineWork(hh, ww, geometry);
+    // U = 1 has a one-point grid: nothing to search.
+    this.search = opts.upsampleFactor > 1 && opts.localSearch !== false ? new LocalPeakSearch(hh, ww, geometry) : null;
+    const frame = 2 * hh * ww;
+    this.z = [new Float32Array(frame), new Float32Array(frame)];
+    this.p = [new Float32Array(frame), new Float32Array(frame)];
+    this.x = new Float32Array(frame);
+  }
+
+  /**
+   * One reference for all pairs: its spectrum F once per set, then the two moving images in
+   * one FFT, Z = G₀ + i·G₁, and for each pair the packed spectrum F + i·G_q that packPair's
+   * frame would have given (the FFT is linear), so everything downstream is unchanged.
+   * One forward FFT per two pairs instead of two.
+   */
+  private sharedReferenceSpectra(set: PairSet, i: number, count: number): void {
+    const { plan, win, z } = this;
+    const { fftH: hh, fftW: ww } = set;
+    if (this.refOf !== set.ref || this.refMaskOf !== set.refMask) {
+      this.refSpec ??= new Float32Array(2 * hh * ww);
+      this.refSpec.fill(0);
+      packImage(set, 'reference', 0, win, this.refSpec, 0);
+      plan.transform(this.refSpec, 'forward');
+      this.refOf = set.ref;
+      this.refMaskOf = set.refMask;
     }
+    const f = this.refSpec!;
+    const m = this.x; // scratch until the inverse FFT below
+    packImage(set, 'moving', i, win, m, 0);
+    if (count === 2) packImage(set, 'moving', i + 1, win, m, 1);
+    else for (let k = 1; k < m.length; k += 2) m[k] = 0;
+    plan.transform(m, 'forward');
+    const z0 = z[0];
+    const z1 = z[1];
+    for (let kr = 0; kr < hh; kr++) {
+      const ao = 2 * kr * ww;
+      const bo = 2 * ((hh - kr) % hh) * ww;
+      for (let kc = 0; kc < ww; kc++) {
+        const a = ao + 2 * kc;
+        const b = kc === 0 ? bo : bo + 2 * (ww - kc);
+        // G₀ = (Z[k] + conj Z[−k]) / 2, G₁ = (Z[k] − conj Z[−k]) / (2i)
+        const g0r = 0.5 * (m[a] + m[b]);
+        const g0i = 0.5 * (m[a + 1] - m[b + 1]);
+        // F + i·G
+        z0[a] = f[a] - g0i;
+        z0[a + 1] = f[a + 1] + g0r;
+        if (count === 2) {
+          const g1r = 0.5 * (m[a + 1] + m[b + 1]);
+          const g1i = -0.5 * (m[a] - m[b]);
+          z1[a] = f[a] - g1i;
+          z1[a + 1] = f[a + 1] + g1r;
+        }
+      }
+    }
+  }
+
+  /** Pairs i .. i+count−1 (count 1 or 2) of `set` into `out`. */
+  correlate(set: PairSet, i: number, count: number, out: PairResults): void {
+    const { plan, win, work, search, z, p, x } = this;
+    const { fftH: hh, fftW: ww } = set;
+    const frame = 2 * hh * ww;
+    const phase = this.opts.normalization === 'phase';
+    const powers = [];
+    if (set.refCount === 1 && set.refMaskCount <= 1) {
+      this.sharedReferenceSpectra(set, i, count);
+    } else {
+      for (let q = 0; q < count; q++) {
+        packPair(set, i + q, win, z[q]);
+        plan.transform(z[q], 'forward');
+      }
+    }
+    for (let q = 0; q < count; q++) powers.push(crossPowerSpectrum(z[q], hh, ww, phase, p[q]));
     // x = P0 + i·P1: both correlations are real, so one inverse FFT serves two pairs.
     const p0 = p[0];
     const p1 = p[1];
@@ -87,12 +178,20 @@ export function correlatePairsCpu(set: PairSet, opts: ResolvedCorrelationOptions
     plan.transform(x, 'inverse');
     for (let q = 0; q < count; q++) {
       const [r0, c0] = coarsePeak(x, hh, ww, q);
-      const raw = work.refine(p[q], z[q], wrapShift(r0, hh), wrapShift(c0, ww), phase, powers[q]);
-      finishPair(raw, opts.upsampleFactor, hh, ww, out, i + q);
-      onPair?.(i + q + 1);
+      const s0r = wrapShift(r0, hh);
+      const s0c = wrapShift(c0, ww);
+      // Local search from a parabola through the coarse samples; the whole grid when it declines.
+      let local: GridPeak | null = null;
+      if (search) {
+        const at = (r: number, c: number) => x[2 * ((((r + hh) % hh) * ww) + ((c + ww) % ww)) + q];
+        const startR = parabolaVertex(at(r0 - 1, c0), at(r0, c0), at(r0 + 1, c0));
+        const startC = parabolaVertex(at(r0, c0 - 1), at(r0, c0), at(r0, c0 + 1));
+        local = search.find(p[q], s0r, s0c, startR, startC, at(r0, c0) * hh * ww);
+      }
+      const raw = work.refine(p[q], z[q], s0r, s0c, phase, powers[q], local);
+      finishPair(raw, this.opts.upsampleFactor, hh, ww, out, i + q);
     }
   }
-  return out;
 }
 
 /** Index (row, col) of max |x| over part `part` (0 = re, 1 = im); the first one on ties (numpy's argmax). */
@@ -171,7 +270,8 @@ class RefineWork {
   }
 
   /** p: the (normalised) cross-power spectrum, H×W interleaved; z: the packed spectrum. */
-  refine(p: Float32Array, z: Float32Array, s0r: number, s0c: number, phase: boolean, powers: { refPower: number; movPower: number }): PairRaw {
+  refine(p: Float32Array, z: Float32Array, s0r: number, s0c: number, phase: boolean, powers: { refPower: number; movPower: number }, local: GridPeak | null = null): PairRaw {
+    if (local) return this.finish(z, s0r, s0c, local.mr, local.mc, local.value, phase, powers);
     const { height: hh, width: ww, line, lineOut, cols, colOut, grid, nyqSin, nyqCos, aRe, aIm, bRe, bIm } = this;
     const { regionSize: r, regionCenter: d } = this.geometry;
     const kh = hh / 2 + 1;
@@ -237,14 +337,16 @@ class RefineWork {
         at = i;
       }
     }
-    const mr = Math.floor(at / r) - d;
-    const mc = (at % r) - d;
-    let ccAtShift = grid[at];
+    return this.finish(z, s0r, s0c, Math.floor(at / r) - d, (at % r) - d, grid[at], phase, powers);
+  }
+
+  private finish(z: Float32Array, s0r: number, s0c: number, mr: number, mc: number, peakSum: number, phase: boolean, powers: { refPower: number; movPower: number }): PairRaw {
+    let ccAtShift = peakSum;
     if (phase) {
       // The grid holds the phase-normalised correlation; the error needs the plain one there.
       this.phases(s0r, s0c, mr, mc);
-      ccAtShift = correlationAt(z, hh, ww, bRe, bIm, aRe, aIm);
+      ccAtShift = correlationAt(z, this.height, this.width, this.bRe, this.bIm, this.aRe, this.aIm);
     }
-    return { s0r, s0c, mr, mc, peakSum: grid[at], refPower: powers.refPower, movPower: powers.movPower, ccAtShift };
+    return { s0r, s0c, mr, mc, peakSum, refPower: powers.refPower, movPower: powers.movPower, ccAtShift };
   }
 }

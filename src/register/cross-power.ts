@@ -26,7 +26,7 @@ export function crossPowerSpectrum(z: Float32Array, h: number, w: number, phase:
     let rowMov = 0;
     for (let kc = 0; kc < w; kc++) {
       const a = ao + 2 * kc;
-      const b = bo + 2 * ((w - kc) % w);
+      const b = kc === 0 ? bo : bo + 2 * (w - kc); // −kc without a modulo per element
       const fRe = 0.5 * (z[a] + z[b]);
       const fIm = 0.5 * (z[a + 1] - z[b + 1]);
       // (Z[k] − conj Z[−k]) / (2i) = −i (Z[k] − conj Z[−k]) / 2
@@ -74,7 +74,7 @@ export function correlationAt(z: Float32Array, h: number, w: number, krRe: Float
     let accIm = 0;
     for (let kc = 0; kc < w; kc++) {
       const a = ao + 2 * kc;
-      const b = bo + 2 * ((w - kc) % w);
+      const b = kc === 0 ? bo : bo + 2 * (w - kc); // −kc without a modulo per element
       const fRe = 0.5 * (z[a] + z[b]);
       const fIm = 0.5 * (z[a + 1] - z[b + 1]);
       const gRe = 0.5 * (z[a + 1] + z[b + 1]);

@@ -50,6 +50,8 @@ export interface PhaseCorrelationOptions {
   backend?: Backend;
   ctx?: GpuContext;
   signal?: AbortSignal;
+  /** CPU path: threads for large batches (default: all cores; 1 = the calling thread only). */
+  threads?: number;
 }
 
 export interface ResolvedCorrelationOptions {
@@ -57,6 +59,8 @@ export interface ResolvedCorrelationOptions {
   normalization: Normalization;
   window: WindowKind;
   tukeyAlpha: number;
+  /** CPU path: false searches the whole refinement grid (the local search's reference in tests). */
+  localSearch?: boolean;
 }
 
 export const DEFAULT_UPSAMPLE_FACTOR = 100;

@@ -152,6 +152,24 @@ export function taperedMask(mask: ArrayLike<number>, h: number, w: number, taper
 function checkFinite(data: Float32Array, count: number, w: number, hw: number, mask: Float32Array | undefined, maskCount: number, field: string): void {
   for (let i = 0; i < count; i++) {
     const mo = maskCount > 1 ? i * hw : 0;
+    const o = i * hw;
+    // Fast pass: v·0 is 0 for finite v and NaN otherwise, so one sum tells whether the
+    // image (inside its mask) is clean; only a dirty one is scanned for the message.
+    let probe = 0;
+    let weight = 0;
+    if (!mask) {
+      for (let p = 0; p < hw; p++) probe += data[o + p] * 0;
+      weight = hw;
+    } else {
+      for (let p = 0; p < hw; p++) {
+        const m = mask[mo + p];
+        if (m !== 0) {
+          probe += data[o + p] * 0;
+          weight++;
+        }
+      }
+    }
+    if (probe === 0 && weight > 0) continue;
     let any = false;
     for (let p = 0; p < hw; p++) {
       if (mask && mask[mo + p] === 0) continue;
@@ -238,6 +256,40 @@ export function packPair(set: PairSet, i: number, window: Float32Array, out: Flo
       out[o] = rw > 0 ? (ref[refOff + p] - refMean) * window[p] * rw : 0;
       out[o + 1] = mw > 0 ? (mov[movOff + p] - movMean) * window[p] * mw : 0;
     }
+  }
+}
+
+/**
+ * One image of the set into one part (0: real, 1: imaginary) of an FFT frame, prepared as
+ * packPair does (mean inside the mask subtracted, window and mask weight applied, padding
+ * zero). The CPU path packs two moving images into one frame when all pairs share one
+ * reference: FFT(a + i·b) holds both spectra, so each pair costs half a forward FFT.
+ */
+export function packImage(set: PairSet, which: 'reference' | 'moving', i: number, window: Float32Array, out: Float32Array, part: 0 | 1): void {
+  const { h, w, fftW } = set;
+  const hw = h * w;
+  const isRef = which === 'reference';
+  const data = isRef ? set.ref : set.mov;
+  const mask = isRef ? set.refMask : set.movMask;
+  const off = (isRef ? set.refCount : set.n) > 1 ? i * hw : 0;
+  const mOff = (isRef ? set.refMaskCount : set.movMaskCount) > 1 ? i * hw : 0;
+  const mean = maskedMean(data, off, mask, mOff, hw);
+  for (let y = 0; y < set.fftH; y++) {
+    const o = 2 * y * fftW + part;
+    if (y >= h) {
+      for (let x = 0; x < fftW; x++) out[o + 2 * x] = 0;
+      continue;
+    }
+    const row = y * w;
+    if (!mask) {
+      for (let x = 0; x < w; x++) out[o + 2 * x] = (data[off + row + x] - mean) * window[row + x];
+    } else {
+      for (let x = 0; x < w; x++) {
+        const mw = mask[mOff + row + x];
+        out[o + 2 * x] = mw > 0 ? (data[off + row + x] - mean) * window[row + x] * mw : 0;
+      }
+    }
+    for (let x = w; x < fftW; x++) out[o + 2 * x] = 0;
   }
 }
 

@@ -20,7 +20,8 @@ import { throwIfAborted, type RunControl } from '../core/progress.ts';
 import { resolveBackend } from '../gpu/index.ts';
 import { resolveCorrelationOptions, type PhaseCorrelationOptions } from './options.ts';
 import { preparePairs, type ImageStackInput } from './pairs.ts';
-import { correlatePairsCpu, type PairResults } from './correlate.cpu.ts';
+import type { PairResults } from './correlate.cpu.ts';
+import { correlatePairsThreaded } from './correlate.threads.ts';
 import { correlatePairsGpu } from './correlate.gpu.ts';
 
 export type RegisterPairsOptions = PhaseCorrelationOptions & RunControl;
@@ -45,7 +46,7 @@ export async function registerPairs(reference: ImageStackInput, moving: ImageSta
     report(set.n);
     return r;
   }
-  return correlatePairsCpu(set, resolved, opts.signal, report);
+  return correlatePairsThreaded(set, resolved, { signal: opts.signal, onPair: report, threads: opts.threads });
 }
 
 export interface PhaseCorrelationResult {

@@ -37,7 +37,7 @@ export interface AlignOptions extends TomoOptions {
   maxIterations?: number;
   /** Stop a level when the largest shift update is below this, full-resolution px (default 0.05). */
   tolerancePx?: number;
-  /** SIRT iterations per pass, warm-started (default 10; a level's first pass starts from FBP). */
+  /** SIRT iterations per pass, warm-started (default 3 with subsets, 10 without; a level's first pass starts from FBP). */
   sirtIterations?: number;
   /** Clamp the SIRT volume (e.g. min 0 for attenuation). */
   min?: number;
@@ -59,6 +59,15 @@ export interface AlignOptions extends TomoOptions {
   estimateAxis?: boolean;
   /** Estimate vertical shifts too (default true). */
   vertical?: boolean;
+  /**
+   * Ordered subsets of the passes' SIRT (subsets.ts). Default min(20, angles): on a
+   * misaligned 64³ Shepp–Logan from 120 angles (σ 3 px, axis 2 px off), S = 1 (SIRT,
+   * 10 iterations a pass) took 11.1 s to 0.011 / 0.003 px (horizontal / vertical error)
+   * and a volume RMSE of 0.043; S = 20 (3 a pass) 3.5 s, 0.008 / 0.003 px, RMSE 0.033;
+   * S = 120 (2 a pass) 2.6 s, 0.005 / 0.003 px, RMSE 0.018. Per-angle updates chase each
+   * projection's noise on real data, so the default keeps several angles per subset.
+   */
+  subsets?: number;
   /** Final SIRT iterations on the aligned projections (default 0: return the last pass's volume). */
   finalIterations?: number;
 }
@@ -92,7 +101,8 @@ export interface AlignResult {
 }
 
 const MIN_LEVEL_PX = 16;
-const STALL_PASSES = 5;
+export const DEFAULT_ALIGN_SUBSETS = 20;
+const STALL_PASSES = 3;
 
 export async function alignProjections(projections: RealArray, anglesDeg: ArrayLike<number>, opts: AlignOptions = {}): Promise<AlignResult> {
   const t0 = performance.now();
@@ -100,7 +110,8 @@ export async function alignProjections(projections: RealArray, anglesDeg: ArrayL
   const nA = g.nAngles;
   const tol = opts.tolerancePx ?? 0.05;
   const maxIt = opts.maxIterations ?? 20;
-  const sirtIt = opts.sirtIterations ?? 10;
+  const subsets = opts.subsets ?? Math.min(DEFAULT_ALIGN_SUBSETS, g.nAngles);
+  const sirtIt = opts.sirtIterations ?? (subsets > 1 ? 3 : 10);
   const vertical = opts.vertical ?? true;
   if (!(tol > 0)) throw new PtyxanesError('tolerance must be positive', { field: 'tolerancePx', expected: '> 0', found: String(tol) });
   const levels = (opts.levels ?? [4, 2, 1]).filter((b) => b === 1 || Math.min(g.rows, g.cols) / b >= MIN_LEVEL_PX);
@@ -143,7 +154,7 @@ export async function alignProjections(projections: RealArray, anglesDeg: ArrayL
       // A level starts from FBP of its projections (≈ 100 SIRT iterations' worth of detail
       // for the cost of half of one), then warm-starts from its own last volume.
       const start = volume && volumeLevel === b ? volume : { data: await fbpWith(gb, p.data, run), shape: [gb.rows, gb.ny, gb.nx] };
-      const s = await sirtWith(gb, p.data, { ...run, iterations: sirtIt, initial: start, min: opts.min, max: opts.max } as SirtOptions);
+      const s = await sirtWith(gb, p.data, { ...run, iterations: sirtIt, initial: start, min: opts.min, max: opts.max, subsets } as SirtOptions);
       volume = s.volume;
       volumeLevel = b;
       const reproj = await forwardWith(gb, s.volume.data, run);
@@ -170,9 +181,10 @@ export async function alignProjections(projections: RealArray, anglesDeg: ArrayL
         converged = true;
         break;
       }
-      // Stalled: the largest update has not improved for STALL_PASSES passes (a projection
-      // with little structure can flip by a fraction of a pixel between passes).
-      if (maxU < bestU) {
+      // Stalled: the largest update has not fallen by 10 % for STALL_PASSES passes (a
+      // projection with little structure can flip by a tenth of a pixel between passes
+      // while the rest have long converged: seen on 24-row stacks, RMS update 0.02 px).
+      if (maxU < 0.9 * bestU) {
         bestU = maxU;
         sinceBest = 0;
       } else if (++sinceBest >= STALL_PASSES) {
@@ -185,7 +197,7 @@ export async function alignProjections(projections: RealArray, anglesDeg: ArrayL
   if (opts.finalIterations || !volume || volumeLevel !== 1) {
     const gf = levelGeometry(g, g.rows, g.cols, centre, true);
     const warm = volume && volumeLevel === 1 ? volume : { data: await fbpWith(gf, aligned.data, run), shape: [gf.rows, gf.ny, gf.nx] };
-    const s = await sirtWith(gf, aligned.data, { ...run, iterations: opts.finalIterations || sirtIt, initial: warm, min: opts.min, max: opts.max });
+    const s = await sirtWith(gf, aligned.data, { ...run, iterations: opts.finalIterations || sirtIt, initial: warm, min: opts.min, max: opts.max, subsets });
     volume = s.volume;
   }
   return { shifts, centreCol: centre, aligned, volume: volume!, passes, converged, stalled, seconds: (performance.now() - t0) / 1000 };

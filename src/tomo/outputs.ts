@@ -1,14 +1,14 @@
 /**
  * What `ptyxanes tomo` leaves in its output folder, written atomically: the volume as a
- * float32 TIFF [z, y, x] with the voxel size (Fiji/Napari open it as a volume), aligned
+ * float32 TIFF [z, y, x] with the voxel size (Fiji/Napari open it as a volume; a streamed
+ * reconstruction writes it slab by slab itself), aligned
  * projections, shifts.csv, the residual and shift-update curves (CSV + PNG), orthogonal
  * slices through the volume centre (PNG) and summary.json.
  */
 import { join } from 'node:path';
 import type { RealArray } from '../core/arrays.ts';
-import type { ColormapName } from '../io/colormaps.ts';
 import { writeFileAtomic, writeJson } from '../io/files.ts';
-import { renderMapWithColorbar } from '../io/pictures.ts';
+import { renderMapWithColorbar, type ColormapName } from '../io/pictures.ts';
 import { renderLinePlot } from '../io/plots.ts';
 import { writePng } from '../io/png.ts';
 import { writeTiff } from '../io/tiff.ts';
@@ -27,32 +27,78 @@ export function displayRange(data: Float32Array): [number, number] {
 }
 
 /**
- * Orthogonal slices through (z, y, x) = centre: xy | xz | yz side by side, NaN gaps,
- * as one map [rows, cols].
+ * The three orthogonal planes through a volume's centre, gathered slab by slab as a
+ * streaming reconstruction writes them (or all at once), so the picture never needs the
+ * whole volume in memory.
  */
-export function orthogonalMosaic(vol: RealArray, at?: [number, number, number]): { data: Float32Array; width: number; height: number; at: [number, number, number] } {
-  const [nz, ny, nx] = vol.shape;
-  const [kz, ky, kx] = at ?? [Math.floor(nz / 2), Math.floor(ny / 2), Math.floor(nx / 2)];
-  const gap = 4;
-  const width = nx + gap + nx + gap + ny;
-  const height = Math.max(ny, nz);
-  const out = new Float32Array(width * height).fill(NaN);
-  const v = vol.data;
-  for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) out[y * width + x] = v[(kz * ny + y) * nx + x];
-  for (let z = 0; z < nz; z++) for (let x = 0; x < nx; x++) out[z * width + nx + gap + x] = v[(z * ny + ky) * nx + x];
-  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) out[z * width + 2 * (nx + gap) + y] = v[(z * ny + y) * nx + kx];
-  return { data: out, width, height, at: [kz, ky, kx] };
+export class OrthogonalPlanes {
+  readonly at: [number, number, number];
+  readonly xy: Float32Array;
+  readonly xz: Float32Array;
+  readonly yz: Float32Array;
+  /** A sparse sample of values for the display range. */
+  private readonly sample: number[] = [];
+
+  constructor(readonly shape: readonly [number, number, number]) {
+    const [nz, ny, nx] = shape;
+    this.at = [Math.floor(nz / 2), Math.floor(ny / 2), Math.floor(nx / 2)];
+    this.xy = new Float32Array(ny * nx);
+    this.xz = new Float32Array(nz * nx);
+    this.yz = new Float32Array(nz * ny);
+  }
+
+  add(z0: number, n: number, slab: Float32Array): void {
+    const [, ny, nx] = this.shape;
+    const [kz, ky, kx] = this.at;
+    for (let k = 0; k < n; k++) {
+      const z = z0 + k;
+      const off = k * ny * nx;
+      if (z === kz) this.xy.set(slab.subarray(off, off + ny * nx));
+      this.xz.set(slab.subarray(off + ky * nx, off + (ky + 1) * nx), z * nx);
+      for (let y = 0; y < ny; y++) this.yz[z * ny + y] = slab[off + y * nx + kx];
+    }
+    const step = Math.max(1, Math.floor((this.shape[0] * ny * nx) / 200_000));
+    for (let i = 0; i < n * ny * nx; i += step) this.sample.push(slab[i]);
+  }
+
+  static of(vol: RealArray): OrthogonalPlanes {
+    const p = new OrthogonalPlanes(vol.shape as [number, number, number]);
+    p.add(0, vol.shape[0], vol.data);
+    return p;
+  }
+
+  range(): [number, number] {
+    return displayRange(Float32Array.from(this.sample));
+  }
+
+  /** xy | xz | yz side by side with NaN gaps, as one map. */
+  mosaic(): { data: Float32Array; width: number; height: number } {
+    const [nz, ny, nx] = this.shape;
+    const gap = 4;
+    const width = nx + gap + nx + gap + ny;
+    const height = Math.max(ny, nz);
+    const out = new Float32Array(width * height).fill(NaN);
+    for (let y = 0; y < ny; y++) out.set(this.xy.subarray(y * nx, (y + 1) * nx), y * width);
+    for (let z = 0; z < nz; z++) out.set(this.xz.subarray(z * nx, (z + 1) * nx), z * width + nx + gap);
+    for (let z = 0; z < nz; z++) out.set(this.yz.subarray(z * ny, (z + 1) * ny), z * width + 2 * (nx + gap));
+    return { data: out, width, height };
+  }
 }
 
-export async function writeOrthogonalSlices(path: string, vol: RealArray, label: string, range?: [number, number], cmap: ColormapName = 'gray'): Promise<void> {
-  const m = orthogonalMosaic(vol);
-  const [lo, hi] = range ?? displayRange(vol.data);
-  const pic = renderMapWithColorbar(m.data, m.width, m.height, { min: lo, max: hi, cmap, label, title: `slices z=${m.at[0]} (x right, y down) | y=${m.at[1]} (x, z down) | x=${m.at[2]} (y, z down)` });
+export async function writeOrthogonalSlices(path: string, vol: RealArray | OrthogonalPlanes, label: string, range?: [number, number], cmap: ColormapName = 'gray'): Promise<void> {
+  const planes = vol instanceof OrthogonalPlanes ? vol : OrthogonalPlanes.of(vol);
+  const m = planes.mosaic();
+  const [lo, hi] = range ?? planes.range();
+  const at = planes.at;
+  const pic = renderMapWithColorbar(m.data, m.width, m.height, { min: lo, max: hi, cmap, label, title: `slices z=${at[0]} (x right, y down) | y=${at[1]} (x, z down) | x=${at[2]} (y, z down)` });
   await writePng(path, pic.rgba, pic.width, pic.height);
 }
 
+export const VOLUME_DESCRIPTION = 'tomography volume [z, y, x]: line integral per voxel length (divide by the voxel size in m for 1/m)';
+
 export interface TomoOutputs {
-  volume: RealArray;
+  /** The volume, or (streamed) its planes, written to volume.tif already. */
+  volume: RealArray | OrthogonalPlanes;
   voxelSizeM?: number;
   anglesDeg: Float64Array;
   aligned?: RealArray;
@@ -66,7 +112,8 @@ export async function writeTomoOutputs(dir: string, o: TomoOutputs): Promise<str
   const files: string[] = [];
   const put = (f: string) => (files.push(f), join(dir, f));
   const meta = { pixelSizeM: o.voxelSizeM, spacingM: o.voxelSizeM };
-  await writeTiff(put('volume.tif'), o.volume, { ...meta, description: 'tomography volume [z, y, x]: line integral per voxel length (divide by the voxel size in m for 1/m)' });
+  if (o.volume instanceof OrthogonalPlanes) put('volume.tif');
+  else await writeTiff(put('volume.tif'), o.volume, { ...meta, description: VOLUME_DESCRIPTION });
   await writeOrthogonalSlices(put('slices.png'), o.volume, 'per voxel');
   if (o.aligned) await writeTiff(put('aligned_projections.tif'), o.aligned, { pixelSizeM: o.voxelSizeM, description: 'projections [angle, rows, cols] shifted once by shifts.csv' });
   if (o.shifts) {

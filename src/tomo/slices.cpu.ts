@@ -1,9 +1,10 @@
 /**
- * The per-slice work of every CPU tomography job (forward, back, SIRT), in one place so the
+ * The per-batch work of every CPU tomography job (forward, back, SIRT), in one place so the
  * calling thread and worker threads run the same code. Arrays are whole volumes
  * [rows, ny, nx] and projections [nAngles, rows, cols] (shared memory when threaded);
- * a job handles the slices z it is given, so slabs of z are independent and the result
- * does not depend on how slices were split between threads.
+ * a job handles the batches of slices it is given (interleaved by project.cpu.ts), so
+ * batches are independent and the result does not depend on how they were split between
+ * threads or on the batch size.
  *
  * SIRT as ASTRA's SIRT3D_CUDA defines it: R = 1/FP(1) per ray and C = λ/BP(1) per voxel,
  * each inverted as v > 1e-6 ? 1/v : 0 (FP of the volume mask and BP of the projection mask
@@ -13,118 +14,146 @@
  * does the same), so masked rays and voxels never change. Without masks R and C are the
  * same in every slice and are computed once.
  */
-import { backSlice, forwardSlice } from './project.cpu.ts';
+import { backBatch, forwardBatch, gatherProjections, gatherVolume, scatterProjections, scatterVolume } from './project.cpu.ts';
 import type { TomoGeometry } from './geometry.ts';
+import { angleRange } from './subsets.ts';
 
 export interface SirtParams {
   iterations: number;
   relaxation: number;
   min: number;
   max: number;
+  /** Ordered subsets: S + 1 offsets into the (permuted) angles; [0, nAngles] for SIRT. */
+  subsetStarts: Int32Array;
 }
 
 /** Threshold below which a weight's reciprocal is set to 0 (ASTRA's). */
 export const WEIGHT_EPS = 1e-6;
 
+/** Slices per batch (see project.cpu.ts for the measurement). */
+export const BATCH_SLICES = 8;
+
 function invertInPlace(a: Float32Array, scale = 1): void {
   for (let i = 0; i < a.length; i++) a[i] = a[i] > WEIGHT_EPS ? scale / a[i] : 0;
 }
 
-/** Scratch for one thread's slices. */
+/** Scratch for one thread's batches: interleaved volume, projection and weight buffers. */
 export class SliceScratch {
-  readonly sino: Float32Array;
+  readonly B: number;
+  readonly vol: Float32Array;
   readonly img: Float32Array;
-  readonly ones: Float32Array;
-  /** Mask-free weights: R [nAngles, cols], C [ny, nx]; null until first needed. */
-  private shared: { R: Float32Array; C: Float32Array } | null = null;
+  readonly proj: Float32Array;
+  readonly sino: Float32Array;
   readonly R: Float32Array;
+  /** C per subset: [S][ny][nx][B]. */
   readonly C: Float32Array;
+  private sharedWeights = false;
 
-  constructor(readonly g: TomoGeometry) {
-    this.sino = new Float32Array(g.nAngles * g.cols);
-    this.img = new Float32Array(g.nx * g.ny);
-    this.ones = new Float32Array(Math.max(g.nAngles * g.cols, g.nx * g.ny)).fill(1);
-    this.R = new Float32Array(g.nAngles * g.cols);
-    this.C = new Float32Array(g.nx * g.ny);
+  constructor(readonly g: TomoGeometry, readonly subsetStarts: Int32Array = Int32Array.of(0, g.nAngles), B = Math.min(BATCH_SLICES, g.rows)) {
+    this.B = B;
+    const volN = g.nx * g.ny * B;
+    const projN = g.nAngles * g.cols * B;
+    this.vol = new Float32Array(volN);
+    this.img = new Float32Array(volN);
+    this.proj = new Float32Array(projN);
+    this.sino = new Float32Array(projN);
+    this.R = new Float32Array(projN);
+    this.C = new Float32Array(volN * (subsetStarts.length - 1));
   }
 
-  /** Fills R and C for slice z (masks optional: [rows, ny, nx] and [nAngles, rows, cols]). */
-  weights(z: number, relaxation: number, volumeMask?: Float32Array | null, projMask?: Float32Array | null): void {
-    const g = this.g;
-    if (!volumeMask && !projMask && this.shared) {
-      this.R.set(this.shared.R);
-      this.C.set(this.shared.C);
-      return;
-    }
+  /**
+   * Fills R and C (interleaved like the batch) for slices z0 … z0+nb; masks optional:
+   * [rows, ny, nx] and [nAngles, rows, cols]. Uses `vol`/`proj` as temporaries.
+   */
+  weights(z0: number, nb: number, relaxation: number, volumeMask?: Float32Array | null, projMask?: Float32Array | null): void {
+    const { g, B } = this;
+    if (!volumeMask && !projMask && this.sharedWeights) return;
     const sliceLen = g.nx * g.ny;
-    if (volumeMask) forwardSlice(g, volumeMask, z * sliceLen, this.R, 0, g.cols);
-    else forwardSlice(g, this.ones, 0, this.R, 0, g.cols);
+    if (volumeMask) gatherVolume(volumeMask, sliceLen, z0, nb, this.vol, B);
+    else this.vol.fill(1);
+    forwardBatch(g, this.vol, this.R, B);
     invertInPlace(this.R);
     if (projMask) {
+      gatherProjections(g, projMask, z0, nb, this.proj, B);
       // Rays outside the projection mask carry no weight (ASTRA multiplies R by the mask).
-      for (let a = 0; a < g.nAngles; a++) {
-        const src = z * g.cols + a * g.rows * g.cols;
-        for (let u = 0; u < g.cols; u++) this.R[a * g.cols + u] *= projMask[src + u];
-      }
-      backSlice(g, projMask, z * g.cols, g.rows * g.cols, this.C, 0);
-    } else backSlice(g, this.ones, 0, g.cols, this.C, 0);
-    invertInPlace(this.C, relaxation);
-    if (volumeMask) for (let i = 0; i < sliceLen; i++) this.C[i] *= volumeMask[z * sliceLen + i];
-    if (!volumeMask && !projMask) this.shared = { R: this.R.slice(), C: this.C.slice() };
+      for (let i = 0; i < this.R.length; i++) this.R[i] *= this.proj[i];
+    } else this.proj.fill(1);
+    const volN = this.vol.length;
+    const st = this.subsetStarts;
+    for (let j = 0; j + 1 < st.length; j++) {
+      const C = this.C.subarray(j * volN, (j + 1) * volN);
+      backBatch(angleRange(g, st[j], st[j + 1]), this.proj.subarray(st[j] * g.cols * B), C, B);
+      invertInPlace(C, relaxation);
+      if (volumeMask) for (let i = 0; i < volN; i++) C[i] *= this.vol[i];
+    }
+    this.sharedWeights = !volumeMask && !projMask;
   }
 }
 
-/** Forward-projects slice z of `vol` into `proj`. */
-export function forwardJob(g: TomoGeometry, z: number, vol: Float32Array, proj: Float32Array): void {
-  forwardSlice(g, vol, z * g.nx * g.ny, proj, z * g.cols, g.rows * g.cols);
+/** Forward-projects slices z0 … z0+nb of `vol` into `proj`. */
+export function forwardJob(g: TomoGeometry, z0: number, nb: number, vol: Float32Array, proj: Float32Array, s: SliceScratch): void {
+  gatherVolume(vol, g.nx * g.ny, z0, nb, s.vol, s.B);
+  forwardBatch(g, s.vol, s.sino, s.B);
+  scatterProjections(g, s.sino, z0, nb, proj, s.B);
 }
 
-/** Back-projects slice z of `proj` into `vol`. */
-export function backJob(g: TomoGeometry, z: number, proj: Float32Array, vol: Float32Array): void {
-  backSlice(g, proj, z * g.cols, g.rows * g.cols, vol, z * g.nx * g.ny);
+/** Back-projects rows z0 … z0+nb of `proj` into `vol`. */
+export function backJob(g: TomoGeometry, z0: number, nb: number, proj: Float32Array, vol: Float32Array, s: SliceScratch): void {
+  gatherProjections(g, proj, z0, nb, s.proj, s.B);
+  backBatch(g, s.proj, s.img, s.B);
+  scatterVolume(s.img, g.nx * g.ny, z0, nb, vol, s.B);
 }
 
 /**
- * All SIRT iterations of slice z, in place in `vol` (its content is the start).
- * `res2[k]` receives Σ(p − FP(x_k))² over this slice, x_k the volume entering iteration k.
+ * All SIRT iterations of slices z0 … z0+nb, in place in `vol` (its content is the start).
+ * `res2[z·iterations + k]` receives Σ(p − FP(x))² over slice z in iteration k, each ray's
+ * term taken when its subset is visited (for SIRT: the volume entering iteration k).
  */
 export function sirtJob(
   g: TomoGeometry,
-  z: number,
+  z0: number,
+  nb: number,
   proj: Float32Array,
   vol: Float32Array,
   p: SirtParams,
-  scratch: SliceScratch,
+  s: SliceScratch,
   res2: Float64Array,
-  res2Off: number,
   masks: { volume?: Float32Array | null; projection?: Float32Array | null } = {},
 ): void {
+  const B = s.B;
   const sliceLen = g.nx * g.ny;
-  const vOff = z * sliceLen;
-  const pOff = z * g.cols;
-  const aStride = g.rows * g.cols;
-  const { sino, img, R, C } = scratch;
-  scratch.weights(z, p.relaxation, masks.volume, masks.projection);
-  const nU = g.cols;
+  s.weights(z0, nb, p.relaxation, masks.volume, masks.projection);
+  gatherVolume(vol, sliceLen, z0, nb, s.vol, B);
+  gatherProjections(g, proj, z0, nb, s.proj, B);
+  const { sino, img, R } = s;
+  const x = s.vol;
+  const pb = s.proj;
+  const sums = new Float64Array(B);
+  const lo = p.min;
+  const hi = p.max;
+  const st = p.subsetStarts;
+  const perAngle = g.cols * B;
+  const subsets = Array.from({ length: st.length - 1 }, (_, j) => ({ g: angleRange(g, st[j], st[j + 1]), i0: st[j] * perAngle, i1: st[j + 1] * perAngle, C: s.C.subarray(j * x.length, (j + 1) * x.length) }));
   for (let k = 0; k < p.iterations; k++) {
-    forwardSlice(g, vol, vOff, sino, 0, nU);
-    let sum = 0;
-    for (let a = 0; a < g.nAngles; a++) {
-      const src = pOff + a * aStride;
-      const dst = a * nU;
-      for (let u = 0; u < nU; u++) {
-        const d = proj[src + u] - sino[dst + u];
-        sum += d * d;
-        sino[dst + u] = R[dst + u] * d;
+    sums.fill(0);
+    for (const sub of subsets) {
+      const sinoS = sino.subarray(sub.i0, sub.i1);
+      forwardBatch(sub.g, x, sinoS, B);
+      for (let i = sub.i0; i < sub.i1; i += B) {
+        for (let b = 0; b < B; b++) {
+          const d = pb[i + b] - sino[i + b];
+          sums[b] += d * d;
+          sino[i + b] = R[i + b] * d;
+        }
+      }
+      backBatch(sub.g, sinoS, img, B);
+      const C = sub.C;
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i] + C[i] * img[i];
+        x[i] = v < lo ? lo : v > hi ? hi : v;
       }
     }
-    res2[res2Off + k] = sum;
-    backSlice(g, sino, 0, nU, img, 0);
-    const lo = p.min;
-    const hi = p.max;
-    for (let i = 0; i < sliceLen; i++) {
-      const v = vol[vOff + i] + C[i] * img[i];
-      vol[vOff + i] = v < lo ? lo : v > hi ? hi : v;
-    }
+    for (let b = 0; b < nb; b++) res2[(z0 + b) * p.iterations + k] = sums[b];
   }
+  scatterVolume(x, sliceLen, z0, nb, vol, B);
 }

@@ -29,9 +29,10 @@ const ELLIPSOIDS: Ellipsoid[] = [
 
 /**
  * Phantom [nz, n, n]: ellipsoid (x, y, z) coordinates scaled by `scale` (default 0.9) of
- * the half-size, so the object stays inside the reconstruction circle.
+ * the half-size, so the object stays inside the reconstruction circle; `offsetVoxels`
+ * (dz, dy, dx) renders it translated (exactly, not resampled).
  */
-export function sheppLogan3d(n: number, nz = n, scale = 0.9): RealArray {
+export function sheppLogan3d(n: number, nz = n, scale = 0.9, offsetVoxels: [number, number, number] = [0, 0, 0]): RealArray {
   const data = new Float32Array(nz * n * n);
   const h = (n - 1) / 2;
   const hz = (nz - 1) / 2;
@@ -40,11 +41,11 @@ export function sheppLogan3d(n: number, nz = n, scale = 0.9): RealArray {
     const cp = Math.cos(phi);
     const sp = Math.sin(phi);
     for (let k = 0; k < nz; k++) {
-      const z = (k - hz) / (hz || 1) / scale - e.c[2];
+      const z = (k - offsetVoxels[0] - hz) / (hz || 1) / scale - e.c[2];
       for (let j = 0; j < n; j++) {
-        const y = (j - h) / h / scale - e.c[1];
+        const y = (j - offsetVoxels[1] - h) / h / scale - e.c[1];
         for (let i = 0; i < n; i++) {
-          const x = (i - h) / h / scale - e.c[0];
+          const x = (i - offsetVoxels[2] - h) / h / scale - e.c[0];
           const xr = x * cp + y * sp;
           const yr = -x * sp + y * cp;
           if ((xr / e.r[0]) ** 2 + (yr / e.r[1]) ** 2 + (z / e.r[2]) ** 2 <= 1) data[(k * n + j) * n + i] += e.v;

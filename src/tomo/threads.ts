@@ -8,8 +8,8 @@
  */
 import { throwIfAborted } from '../core/progress.ts';
 import { availableCores, canUseWorkerThreads, spawnModuleWorker, workerReady } from '../core/worker-spawn.ts';
-import { runSlice, sliceCost, type SliceJob } from './slice-job.ts';
-import { SliceScratch } from './slices.cpu.ts';
+import { batchCount, newScratch, runBatch, sliceCost, type SliceJob } from './slice-job.ts';
+import type { SliceScratch } from './slices.cpu.ts';
 
 type NodeWorker = import('node:worker_threads').Worker;
 
@@ -71,7 +71,7 @@ let nextId = 1;
  */
 export async function runSlices(job: SliceJob, opts: SliceRunOptions = {}): Promise<void> {
   const rows = job.g.rows;
-  const want = Math.max(1, Math.min(opts.threads ?? Math.min(8, await availableCores()), rows));
+  const want = Math.max(1, Math.min(opts.threads ?? Math.min(8, await availableCores()), batchCount(job)));
   // Below ~2·10⁷ interpolations a message round trip costs more than it saves.
   const threaded = want > 1 && canUseWorkerThreads() && sliceCost(job) * rows > 2e7;
   if (!threaded) return runInline(job, opts);
@@ -95,9 +95,9 @@ export async function runSlices(job: SliceJob, opts: SliceRunOptions = {}): Prom
       ws.map(
         (w) =>
           new Promise<void>((resolve, reject) => {
-            const onMsg = (m: { id: number; slice?: number; done?: boolean; error?: string }) => {
+            const onMsg = (m: { id: number; slices?: number; done?: boolean; error?: string }) => {
               if (m.id !== id) return;
-              if (m.slice !== undefined) opts.onSlice?.(++done, rows);
+              if (m.slices !== undefined) opts.onSlice?.((done += m.slices), rows);
               if (m.done) {
                 w.off('message', onMsg);
                 w.off('error', onErr);
@@ -129,15 +129,13 @@ export async function runSlices(job: SliceJob, opts: SliceRunOptions = {}): Prom
 async function runInline(job: SliceJob, opts: SliceRunOptions): Promise<void> {
   let scratch: SliceScratch | null = null;
   const rows = job.g.rows;
-  // Yield to the event loop now and then so progress and aborts get through.
-  const yieldEvery = Math.max(1, Math.floor(5e7 / Math.max(1, sliceCost(job))));
-  for (let z = 0; z < rows; z++) {
-    if (z % yieldEvery === 0) {
-      throwIfAborted(opts.signal);
-      if (z) await new Promise<void>((r) => setTimeout(r, 0));
-    }
-    runSlice(job, z, () => (scratch ??= new SliceScratch(job.g)));
-    opts.onSlice?.(z + 1, rows);
+  let done = 0;
+  for (let i = 0; i < batchCount(job); i++) {
+    // Yield to the event loop between batches so progress and aborts get through.
+    throwIfAborted(opts.signal);
+    if (i) await new Promise<void>((r) => setTimeout(r, 0));
+    done += runBatch(job, i, (scratch ??= newScratch(job)));
+    opts.onSlice?.(done, rows);
   }
   throwIfAborted(opts.signal);
 }

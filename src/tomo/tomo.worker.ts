@@ -1,10 +1,10 @@
 /**
- * Worker thread for CPU tomography jobs: claims z slices from a shared counter and runs
- * them on the shared arrays (see threads.ts). Posts one message per finished slice.
+ * Worker thread for CPU tomography jobs: claims batches of z slices from a shared counter
+ * and runs them on the shared arrays (see threads.ts). Posts one message per finished batch.
  */
 import { parentPort } from 'node:worker_threads';
-import { runSlice, type SliceJob } from './slice-job.ts';
-import { SliceScratch } from './slices.cpu.ts';
+import { batchCount, newScratch, runBatch, type SliceJob } from './slice-job.ts';
+import type { SliceScratch } from './slices.cpu.ts';
 
 interface JobMessage {
   id: number;
@@ -17,11 +17,12 @@ port.on('message', (m: JobMessage) => {
   const { id, job, counter } = m;
   let scratch: SliceScratch | null = null;
   try {
+    const n = batchCount(job);
     for (;;) {
-      const z = Atomics.add(counter, 0, 1);
-      if (z >= job.g.rows || Atomics.load(counter, 1) !== 0) break;
-      runSlice(job, z, () => (scratch ??= new SliceScratch(job.g)));
-      port.postMessage({ id, slice: z });
+      const i = Atomics.add(counter, 0, 1);
+      if (i >= n || Atomics.load(counter, 1) !== 0) break;
+      const slices = runBatch(job, i, (scratch ??= newScratch(job)));
+      port.postMessage({ id, slices });
     }
     port.postMessage({ id, done: true });
   } catch (e) {

@@ -8,13 +8,22 @@ const scriptsDir = fileURLToPath(new URL('../../../scripts/', import.meta.url));
 export const spec: CommandModule['spec'] = {
   name: 'bench',
   summary: 'run the benchmark scripts (scripts/bench-*.ts) and print one table',
-  usage: 'ptyxanes bench [--only fft,ptycho,xanes,register] [--quick]',
+  usage: 'ptyxanes bench [--only NAMES] [--quick]',
   options: {
-    only: { type: 'list', meta: 'NAMES', help: 'run only these benches (fft, ptycho, xanes, register)' },
+    only: { type: 'list', meta: 'NAMES', help: `run only these benches (${benchNames().join(', ')})` },
     quick: { type: 'boolean', default: false, help: 'pass --quick to benches that support it (smaller cases)' },
   },
   examples: ['ptyxanes bench', 'ptyxanes bench --only fft,xanes --json'],
 };
+
+/** Names of the bench scripts present (scripts/bench-NAME.ts). */
+function benchNames(): string[] {
+  try {
+    return readdirSync(scriptsDir).filter((f) => /^bench-[\w-]+\.ts$/.test(f)).map((f) => f.replace(/^bench-|\.ts$/g, ''));
+  } catch {
+    return [];
+  }
+}
 
 /** Flattens a bench's JSON output into (key, value) rows for one table. */
 function flatten(x: unknown, prefix = ''): [string, string][] {
@@ -42,9 +51,9 @@ function runScript(file: string, args: string[]): Promise<{ code: number; stdout
 
 export async function run({ options }: { options: Record<string, unknown> }, io: Parameters<CommandModule['run']>[1]): Promise<number> {
   const only = options.only as string[] | undefined;
-  const files = readdirSync(scriptsDir)
-    .filter((f) => /^bench-[\w-]+\.ts$/.test(f))
-    .filter((f) => !only || only.includes(f.replace(/^bench-|\.ts$/g, '')));
+  const files = benchNames()
+    .filter((name) => !only || only.includes(name))
+    .map((name) => `bench-${name}.ts`);
   const rep = io.progress({ quiet: options.quiet as boolean });
   const results: Record<string, unknown> = {};
   const rows: [string, string, string][] = [];

@@ -8,7 +8,8 @@ export const BACKEND_OPTION: Record<string, OptionSpec> = {
 
 export const EPIE_OPTIONS: Record<string, OptionSpec> = {
   iterations: { type: 'int', meta: 'N', help: 'ePIE iterations per energy (default 50)' },
-  mode: { type: 'string', choices: ['parallel', 'sequential'], help: 'ePIE update scheme (default: parallel)' },
+  mode: { type: 'string', choices: ['parallel', 'sequential'], help: 'ePIE update scheme (default: sequential on the CPU from --probe-init mean-pattern, else parallel)' },
+  engine: { type: 'string', choices: ['mpie', 'epie'], help: "update rule: 'mpie' (rPIE steps, object momentum, |O| ≤ 1; default in sequential mode) or plain 'epie' (default in parallel mode)" },
   'probe-modes': { type: 'int', meta: 'K', help: 'incoherent probe modes (default 1)' },
   alpha: { type: 'number', help: 'object step size (default 1)' },
   beta: { type: 'number', help: 'probe step size (default 1)' },
@@ -56,6 +57,7 @@ export function epieOptionsFrom(o: Record<string, unknown>): Record<string, unkn
   const out: Record<string, unknown> = {};
   if (o.iterations !== undefined) out.iterations = o.iterations;
   if (o.mode !== undefined) out.mode = o.mode;
+  if (o.engine !== undefined) out.engine = o.engine;
   if (o['probe-modes'] !== undefined) out.probeModes = o['probe-modes'];
   if (o.alpha !== undefined) out.alpha = o.alpha;
   if (o.beta !== undefined) out.beta = o.beta;
