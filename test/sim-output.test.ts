@@ -24,6 +24,7 @@ function tiny3d(): SimConfig {
   c.energiesEv = [8300, 8350];
   c.scan.grid = [3, 3];
   c.tomography!.angles = 3;
+  c.tomography!.rangeDeg = 180;
   return c;
 }
 
@@ -107,8 +108,8 @@ describe('simulate: determinism and presets', () => {
     expect(Array.from(b.truth.stateMap.data)).toEqual(Array.from(a.truth.stateMap.data));
   });
 
-  it('lists the four presets', () => {
-    expect(listPresets().map((p) => p.name).sort()).toEqual(['2d-paper', '2d-small', '3d-paper', '3d-small']);
+  it('lists the presets', () => {
+    expect(listPresets().map((p) => p.name).sort()).toEqual(['2d-paper', '2d-small', '3d-ci', '3d-paper', '3d-small']);
     const paper = listPresets().find((p) => p.name === '2d-paper')!;
     expect(paper.frames).toBe(200 * 100 * 51);
   });

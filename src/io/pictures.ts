@@ -34,6 +34,8 @@ export interface MapPictureOptions {
   nanColor?: Rgba;
   /** Optional title above the map. */
   title?: string;
+  /** Brightness 0..1 per map pixel (e.g. depth shading of a rendering); default 1. */
+  shade?: Float32Array;
 }
 
 /** Map [height, width] (row-major, row 0 at the top) with a vertical colour bar on its right. */
@@ -56,6 +58,7 @@ export function renderMapWithColorbar(values: Float32Array | Float64Array, width
   if (opts.title) r.text(opts.title, pad, pad, INK, fs);
   const top = pad + titleH;
   const rgba = colorize(values, width, height, { min: opts.min, max: opts.max, cmap: opts.cmap, nanColor: opts.nanColor ?? DEFAULT_NAN_COLOR[opts.cmap] });
+  if (opts.shade) for (let i = 0; i < width * height; i++) for (let c = 0; c < 3; c++) rgba[4 * i + c] = Math.round(rgba[4 * i + c] * Math.min(1, Math.max(0, opts.shade[i])));
   r.blit(rgba, width, height, pad, top + Math.floor((barH - mapH) / 2) * (barH > mapH ? 1 : 0), scale);
   // Colour bar: value increases upwards.
   const bx = pad + mapW + 2 * pad;

@@ -15,6 +15,8 @@ export interface SeriesEntry {
   nFrames: number;
   height: number;
   width: number;
+  /** Tomography angle (degrees), when the entry has one (3D). */
+  angleDeg?: number;
 }
 
 export interface SeriesInput {
@@ -29,10 +31,11 @@ const CXI_EXT = new Set(['.cxi', '.h5', '.hdf5', '.nxs']);
 
 async function entriesOf(file: string, read?: CxiReadOptions): Promise<SeriesEntry[]> {
   const list: CxiEntryInfo[] = await listCxiEntries(file, read);
-  return list.map((e) => ({ file, entry: e.name, energyEv: e.energyEv, nFrames: e.nFrames, height: e.height, width: e.width }));
+  return list.map((e) => ({ file, entry: e.name, energyEv: e.energyEv, nFrames: e.nFrames, height: e.height, width: e.width, ...(e.angleDeg !== undefined ? { angleDeg: e.angleDeg } : {}) }));
 }
 
-export async function discoverSeries(input: string, read?: CxiReadOptions): Promise<SeriesInput> {
+/** Every diffraction entry of the input (unsorted), the files read and the simulator's manifest if any. */
+export async function listInputEntries(input: string, read?: CxiReadOptions): Promise<SeriesInput> {
   const abs = resolve(input);
   let st;
   try {
@@ -61,6 +64,11 @@ export async function discoverSeries(input: string, read?: CxiReadOptions): Prom
     entries = await entriesOf(abs, read);
   }
   if (!entries.length) throw new PtyxanesError('no diffraction entries found', { file: abs });
+  return { entries, files, manifest };
+}
+
+export async function discoverSeries(input: string, read?: CxiReadOptions): Promise<SeriesInput> {
+  const { entries, files, manifest } = await listInputEntries(input, read);
   entries.sort((a, b) => a.energyEv - b.energyEv);
   for (let i = 1; i < entries.length; i++) {
     if (Math.abs(entries[i].energyEv - entries[i - 1].energyEv) < 1e-3) {

@@ -13,9 +13,22 @@ import { readTiff, writeTiff } from '../io/tiff.ts';
 import type { EpieResult } from '../ptycho/index.ts';
 import { energyTag, type SeriesEntry } from './inputs.ts';
 import type { RunDir } from './run-dir.ts';
-import { attenuationOf, cropLitAttenuation, energyRecordOf, reconstructEnergy, type EnergyRecord, type PtychoStageOptions } from './series-core.ts';
+import { attenuationOf, cropLitAttenuation, energyRecordOf, reconstructEnergy, type EnergyRecord, type PtychoStageOptions as CoreStageOptions, type WarmState } from './series-core.ts';
 
-export type { EnergyRecord, PtychoStageOptions } from './series-core.ts';
+export type { EnergyRecord } from './series-core.ts';
+
+export interface PtychoStageOptions extends CoreStageOptions {
+  /** Folder under ptycho/ for entry i (default: its energy tag). */
+  tagOf?: (entry: SeriesEntry, i: number) => string;
+  /**
+   * Which earlier entry's object starts entry i (default i − 1, the previous energy); null:
+   * the probe still comes from entry i − 1, the object starts flat. A 3D run takes the same
+   * angle at the neighbouring energy.
+   */
+  objectFrom?: (i: number) => number | null;
+  /** Words for entry i in progress messages (default: its energy). */
+  describe?: (entry: SeriesEntry, i: number) => string;
+}
 
 async function saveEnergy(run: RunDir, tag: string, r: EpieResult): Promise<{ outputs: string[]; record: EnergyRecord }> {
   const dir = run.path('ptycho', tag);
@@ -40,7 +53,7 @@ async function saveEnergy(run: RunDir, tag: string, r: EpieResult): Promise<{ ou
   return { outputs, record };
 }
 
-/** The saved state of a finished energy, to warm-start the next one after a resume. */
+/** The saved state of a finished entry (object, probe, record), to warm-start another one. */
 async function loadEnergyState(run: RunDir, tag: string): Promise<{ object: ComplexArray; probe: ComplexArray; record: EnergyRecord }> {
   const dir = run.path('ptycho', tag);
   const record = JSON.parse(await readFile(`${dir}/energy.json`, 'utf8')) as EnergyRecord;
@@ -49,49 +62,73 @@ async function loadEnergyState(run: RunDir, tag: string): Promise<{ object: Comp
   return { object, probe, record };
 }
 
-export async function loadEnergyRecord(run: RunDir, entry: SeriesEntry): Promise<EnergyRecord> {
-  return JSON.parse(await readFile(run.path('ptycho', energyTag(entry.energyEv), 'energy.json'), 'utf8')) as EnergyRecord;
+/** Folder (under ptycho/) of an entry's results: its energy in a 2D run. */
+export const defaultTag = (entry: SeriesEntry): string => energyTag(entry.energyEv);
+
+export async function loadEnergyRecord(run: RunDir, entry: SeriesEntry, tag = defaultTag(entry)): Promise<EnergyRecord> {
+  return JSON.parse(await readFile(run.path('ptycho', tag, 'energy.json'), 'utf8')) as EnergyRecord;
 }
 
-/** −ln|O| of one energy, cropped to its well-lit box, with that crop's origin. */
-export async function loadAttenuation(run: RunDir, entry: SeriesEntry): Promise<{ image: RealArray; pixelSizeM: number; originM: [number, number] }> {
-  const rec = await loadEnergyRecord(run, entry);
-  const img = await readTiff(run.path('ptycho', energyTag(entry.energyEv), 'attenuation.tif'));
+/** −ln|O| of one entry, cropped to its well-lit box, with that crop's origin. */
+export async function loadAttenuation(run: RunDir, entry: SeriesEntry, tag = defaultTag(entry)): Promise<{ image: RealArray; pixelSizeM: number; originM: [number, number] }> {
+  const rec = await loadEnergyRecord(run, entry, tag);
+  const img = await readTiff(run.path('ptycho', tag, 'attenuation.tif'));
   return cropLitAttenuation(img, rec);
 }
 
-/** Reconstructs every energy not yet done, in energy order, warm-starting from the previous one. */
+/**
+ * Reconstructs every entry not yet done, in the given order, each warm-started from the
+ * previous reconstruction's probe and from the object of `objectFrom(i)` (by default the
+ * previous entry). Finished entries are never redone; a warm start after a resume reads
+ * the saved state of the entry it starts from.
+ */
 export async function runPtychoStage(run: RunDir, entries: SeriesEntry[], opts: PtychoStageOptions): Promise<EnergyRecord[]> {
   const records: EnergyRecord[] = [];
-  let prev: { object: ComplexArray; probe: ComplexArray; pixelSizeM: number; originM: [number, number] } | null = null;
+  const tagOf = opts.tagOf ?? defaultTag;
+  const objectFrom = opts.objectFrom ?? ((i: number) => i - 1);
+  const describe = opts.describe ?? ((e: SeriesEntry) => `${e.energyEv.toFixed(1)} eV`);
+  const total = entries.length;
+  // The last reconstruction stays in memory (it is the next one's probe, and often object, source).
+  let last: { index: number; state: WarmState } | null = null;
+  const stateOf = async (j: number): Promise<WarmState> => {
+    if (last?.index === j) return last.state;
+    const s = await loadEnergyState(run, tagOf(entries[j], j));
+    return { object: s.object, probe: s.probe, pixelSizeM: s.record.pixelSizeM, originM: s.record.originM };
+  };
   for (const [i, entry] of entries.entries()) {
     throwIfAborted(opts.signal);
-    const tag = energyTag(entry.energyEv);
+    const tag = tagOf(entry, i);
     const stageName = `ptycho/${tag}`;
+    const what = describe(entry, i);
     if (run.isDone(stageName)) {
-      // Keep the chain of warm starts: the next energy starts from this saved state.
-      const s = opts.warmStart && !run.isDone(`ptycho/${energyTag(entries[i + 1]?.energyEv ?? NaN)}`) ? await loadEnergyState(run, tag) : null;
-      const rec = s?.record ?? (await loadEnergyRecord(run, entry));
-      if (s) prev = { object: s.object, probe: s.probe, pixelSizeM: rec.pixelSizeM, originM: rec.originM };
-      records.push(rec);
-      opts.onProgress?.({ stage: 'ptycho', done: i + 1, total: entries.length, message: `${entry.energyEv.toFixed(1)} eV (done earlier)` });
+      records.push(await loadEnergyRecord(run, entry, tag));
+      opts.onProgress?.({ stage: 'ptycho', done: i + 1, total, message: `${what} (done earlier)` });
       continue;
     }
+    const t0 = Date.now();
+    const warm = opts.warmStart && i > 0;
+    const prev = warm ? await stateOf(i - 1) : null;
+    const from = warm ? objectFrom(i) : null;
+    const object = !warm ? null : from === null || from < 0 ? null : from === i - 1 ? prev : await stateOf(from);
     const source = await openCxiEntry(entry.file, entry.entry, opts.read);
     let result: EpieResult;
     try {
-      result = await reconstructEnergy(source, prev, i, entries.length, opts);
+      result = await reconstructEnergy(source, prev, i, total, opts, { object, label: what, values: entry.angleDeg !== undefined ? { angleDeg: entry.angleDeg } : undefined });
     } finally {
       await source.close?.();
     }
     let saved: Awaited<ReturnType<typeof saveEnergy>> | undefined;
-    await run.stage(stageName, async () => {
-      saved = await saveEnergy(run, tag, result);
-      return { outputs: saved.outputs, info: { energyEv: entry.energyEv, iterations: saved.record.iterations, finalError: saved.record.finalError } };
-    });
+    await run.stage(
+      stageName,
+      async () => {
+        saved = await saveEnergy(run, tag, result);
+        return { outputs: saved.outputs, info: { energyEv: entry.energyEv, ...(entry.angleDeg !== undefined ? { angleDeg: entry.angleDeg } : {}), iterations: saved.record.iterations, finalError: saved.record.finalError, warmStart: object !== null } };
+      },
+      { startedMs: t0 },
+    );
     records.push(saved!.record);
-    prev = { object: result.object, probe: result.probe, pixelSizeM: result.pixelSizeM, originM: result.originM };
-    opts.onProgress?.({ stage: 'ptycho', done: i + 1, total: entries.length, message: `${entry.energyEv.toFixed(1)} eV done, error ${saved!.record.finalError.toExponential(3)}` });
+    last = { index: i, state: { object: result.object, probe: result.probe, pixelSizeM: result.pixelSizeM, originM: result.originM } };
+    opts.onProgress?.({ stage: 'ptycho', done: i + 1, total, message: `${what} done, error ${saved!.record.finalError.toExponential(3)}` });
   }
   return records;
 }

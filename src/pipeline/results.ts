@@ -30,7 +30,8 @@ export async function writeRunResults(
     };
   }
   const tree: H5Tree = {
-    attrs: { tool: 'ptyxanes', version: run.record.version, kind: 'pipeline-2d', provenance_json: JSON.stringify(run.record) },
+    // Written just before the run is marked complete: the copy says what the run is once this file exists.
+    attrs: { tool: 'ptyxanes', version: run.record.version, kind: 'pipeline-2d', provenance_json: JSON.stringify({ ...run.record, complete: true }) },
     datasets: { energies_eV: { data: Float64Array.from(result.energiesEv), shape: [result.energiesEv.length] } },
     groups: {
       stack: {

@@ -182,13 +182,18 @@ export class RunDir {
     return this.record.stages[stage]?.status === 'done';
   }
 
-  /** Runs a stage unless already done; records timing and outputs once it finishes. */
+  /**
+   * Runs a stage unless already done; records timing and outputs once it finishes.
+   * `startedMs`: when the stage's work began, if before `fn` (which may only write its
+   * outputs), so `seconds` counts the work and not just the writes.
+   */
   async stage<T extends Record<string, unknown> | void>(
     name: string,
     fn: () => Promise<{ outputs: string[]; info?: Record<string, unknown> } & { value?: T }>,
+    opts: { startedMs?: number } = {},
   ): Promise<{ skipped: boolean; value?: T }> {
     if (this.isDone(name)) return { skipped: true };
-    const t0 = Date.now();
+    const t0 = opts.startedMs ?? Date.now();
     const startedAt = new Date(t0).toISOString();
     const r = await fn();
     const t1 = Date.now();

@@ -223,27 +223,47 @@ export interface WarmState {
 }
 
 /**
- * ePIE on energy `i` of `total`: warm-started from the previous energy's state when there
- * is one (probe updated from the start, `warmIterations`), else from the probe model.
- * Progress is reported for the whole series (done = i + fraction of this energy).
+ * ePIE on entry `i` of `total`: warm-started from the previous reconstruction's state when
+ * there is one (probe updated from the start), else from the probe model. The object starts
+ * from `more.object` when given (a 3D run: the same angle at the neighbouring energy; null:
+ * flat, with the warm probe), else from the previous state too; a warm object needs only
+ * `warmIterations`. Progress is reported for the whole series (done = i + fraction of this entry).
  */
-export async function reconstructEnergy(source: FrameSource, prev: WarmState | null, i: number, total: number, opts: PtychoStageOptions): Promise<EpieResult> {
+export async function reconstructEnergy(
+  source: FrameSource,
+  prev: WarmState | null,
+  i: number,
+  total: number,
+  opts: PtychoStageOptions,
+  more: { object?: WarmState | null; label?: string; values?: Record<string, number> } = {},
+): Promise<EpieResult> {
   const warm = opts.warmStart && prev !== null;
-  const init = warm ? warmStartInit(prev!, source) : modelInit(opts, source, i, total);
+  const objectState = more.object === undefined ? prev : more.object;
+  let init: Pick<EpieOptions, 'probeInit' | 'objectInit'>;
+  if (warm) {
+    const fromPrev = warmStartInit(prev!, source);
+    init = { probeInit: fromPrev.probeInit };
+    if (objectState) init.objectInit = objectState === prev ? fromPrev.objectInit : warmStartInit(objectState, source).objectInit;
+  } else {
+    init = modelInit(opts, source, i, total);
+  }
+  const warmObject = warm && !!objectState;
   const energyEv = source.geometry.energyEv;
+  const label = more.label ?? `${energyEv.toFixed(1)} eV`;
   return reconstructEpie(source, {
     ...opts.epie,
     ...init,
     // A warm probe is already good: update it from the start, as reconstructSeries does.
-    ...(warm ? { probeUpdateStart: 0, iterations: opts.warmIterations ?? opts.epie.iterations } : {}),
+    ...(warm ? { probeUpdateStart: 0 } : {}),
+    ...(warmObject ? { iterations: opts.warmIterations ?? opts.epie.iterations } : {}),
     signal: opts.signal,
     onProgress: (ev) =>
       opts.onProgress?.({
         stage: 'ptycho',
         done: i + ev.done / Math.max(1, ev.total),
         total,
-        message: `${energyEv.toFixed(1)} eV (${i + 1}/${total}) iteration ${ev.done}/${ev.total}${ev.values?.error !== undefined ? ` error ${ev.values.error.toExponential(3)}` : ''}`,
-        values: { energyEv, ...ev.values },
+        message: `${label} (${i + 1}/${total}) iteration ${ev.done}/${ev.total}${ev.values?.error !== undefined ? ` error ${ev.values.error.toExponential(3)}` : ''}`,
+        values: { energyEv, ...more.values, ...ev.values },
       }),
   });
 }

@@ -6,6 +6,7 @@ import { PtyxanesError, check } from '../core/errors.ts';
 import { isPowerOfTwo } from '../core/arrays.ts';
 import preset2dSmall from '../../samples/2d-small.json' with { type: 'json' };
 import preset3dSmall from '../../samples/3d-small.json' with { type: 'json' };
+import preset3dCi from '../../samples/3d-ci.json' with { type: 'json' };
 import preset2dPaper from '../../samples/2d-paper.json' with { type: 'json' };
 import preset3dPaper from '../../samples/3d-paper.json' with { type: 'json' };
 import { SCENARIOS, type Scenario } from './phantom.ts';
@@ -44,7 +45,7 @@ export interface SimConfig {
 }
 
 const PRESETS: Record<string, SimConfig> = Object.fromEntries(
-  [preset2dSmall, preset3dSmall, preset2dPaper, preset3dPaper].map((p) => [p.name, p as unknown as SimConfig]),
+  [preset2dSmall, preset3dSmall, preset3dCi, preset2dPaper, preset3dPaper].map((p) => [p.name, p as unknown as SimConfig]),
 );
 
 export interface PresetInfo {

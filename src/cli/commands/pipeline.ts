@@ -2,14 +2,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PtyxanesError } from '../../core/errors.ts';
 import { runPipeline2d, type Pipeline2dResult } from '../../pipeline/pipeline2d.ts';
+import { runPipeline3d } from '../../pipeline/pipeline3d.ts';
+import { formatSummary3d } from './pipeline3d-summary.ts';
 import type { CommandModule } from '../main.ts';
 import { BACKEND_OPTION, EPIE_OPTIONS, READ_OPTIONS, energyRange, epieOptionsFrom, readOptionsFrom, zonePlateFrom } from './common.ts';
 
 export const spec: CommandModule['spec'] = {
   name: 'pipeline',
-  summary: "the whole 2D chain: 'pipeline 2d' from diffraction patterns to calibrated Ni oxidation-state maps",
-  usage: 'ptyxanes pipeline 2d (--input DIR_OR_CXI | --preset 2d-small) --out DIR [options]',
-  positionals: ['2d'],
+  summary: "the whole chain: 'pipeline 2d' from diffraction patterns to calibrated Ni oxidation-state maps, 'pipeline 3d' to oxidation-state volumes",
+  usage: 'ptyxanes pipeline 2d|3d (--input DIR_OR_CXI | --preset 2d-small|3d-small) --out DIR [options]',
+  positionals: ['2d|3d'],
   options: {
     input: { type: 'string', meta: 'PATH', help: 'simulated sample directory, CXI file with one entry per energy, or directory of CXI files' },
     preset: { type: 'string', meta: 'NAME', help: 'use the simulated sample NAME under samples/generated/, simulating it first if absent (e.g. 2d-small)' },
@@ -32,6 +34,11 @@ export const spec: CommandModule['spec'] = {
     'post-edge': { type: 'list', meta: 'LO,HI', help: 'post-edge range in eV (default 8400,8420)' },
     'fit-range': { type: 'list', meta: 'LO,HI', help: 'energy range of the 3-Gaussian edge fit in eV' },
     calibration: { type: 'string', meta: 'JSON', help: 'edge-energy → oxidation-state calibration (default: shipped NiO/LiNiO2 line)' },
+    'sirt-iterations': { type: 'int', meta: 'N', help: '3d: SIRT iterations per energy after alignment (default 100)' },
+    'dry-run': { type: 'boolean', default: false, help: '3d with --preset: print the task count, projected time per stage (ePIE cost measured now on this CPU), disk and peak memory, and run nothing' },
+    components: { type: 'int', meta: 'K', help: '3d: principal components of the spectra kept before the fit (default 4; 0: all)' },
+    smooth: { type: 'number', meta: 'VOXELS', help: '3d: Gaussian smoothing σ of the volumes before the per-voxel fit (default 0.8; 0: none)' },
+    'tomo-mode': { type: 'string', default: 'each', choices: ['each', 'shared'], help: "3d: align each energy's tomogram on its own ('each': one scan per energy, as the paper) or share one alignment" },
     ...READ_OPTIONS,
   },
   examples: [
@@ -39,6 +46,7 @@ export const spec: CommandModule['spec'] = {
     'ptyxanes pipeline 2d --input scan_0042.cxi --out runs/scan42 --iterations 100 --backend gpu',
     'ptyxanes pipeline 2d --input scan_0042.cxi --out runs/scan42 --resume',
     'ptyxanes pipeline 2d --config pipeline.json --out runs/a --json > summary.json',
+    'ptyxanes pipeline 3d --input samples/generated/3d-small --out runs/3d-small [--resume]',
   ],
 };
 
@@ -72,7 +80,15 @@ export function formatSummary(r: Pipeline2dResult): string {
 
 export const run: CommandModule['run'] = async ({ options: o, positionals }, io) => {
   const kind = positionals[0];
-  if (kind !== '2d') throw new PtyxanesError(kind === '3d' ? "'pipeline 3d' is not available yet (3D-SP comes with the tomography stage)" : "which pipeline? use 'pipeline 2d'", { expected: '2d', found: kind ?? 'nothing' });
+  if (kind !== '2d' && kind !== '3d') throw new PtyxanesError("which pipeline? use 'pipeline 2d' or 'pipeline 3d'", { expected: '2d or 3d', found: kind ?? 'nothing' });
+  if (kind === '3d' && o['dry-run']) {
+    if (!o.preset) throw new PtyxanesError('--dry-run needs --preset NAME (or a simulation config JSON)', { field: '--preset', expected: 'e.g. 3d-paper', found: 'nothing' });
+    const { resolveConfig } = await import('../../sim/resolve.ts');
+    const { planPipeline3d, formatPlan3d } = await import('../../pipeline/plan3d.ts');
+    const plan = await planPipeline3d(resolveConfig(String(o.preset)), { warmIterations: o['warm-iterations'] as number | undefined, pixelSizeM: (o['pixel-size-nm'] as number) * 1e-9 });
+    io.out(o.json ? JSON.stringify(plan, null, 2) : formatPlan3d(plan));
+    return 0;
+  }
   if (!o.out) throw new PtyxanesError('missing --out DIR');
   const rep = io.progress({ quiet: o.quiet as boolean });
   let input = o.input as string | undefined;
@@ -85,6 +101,38 @@ export const run: CommandModule['run'] = async ({ options: o, positionals }, io)
     }
   }
   if (!input) throw new PtyxanesError('missing --input PATH (or --preset NAME)');
+  if (kind === '3d') {
+    const r = await runPipeline3d({
+      input,
+      outDir: o.out as string,
+      resume: o.resume as boolean,
+      force: o.force as boolean,
+      backend: o.backend as 'auto',
+      epie: epieOptionsFrom(o),
+      warmStart: !(o['no-warm-start'] as boolean),
+      warmIterations: o['warm-iterations'] as number | undefined,
+      probeInit: o['probe-init'] as 'zone-plate',
+      zonePlate: zonePlateFrom(o),
+      pixelSizeM: (o['pixel-size-nm'] as number) * 1e-9,
+      allowUpsample: o['allow-upsample'] as boolean,
+      sirtIterations: o['sirt-iterations'] as number | undefined,
+      smoothSigmaVoxels: o.smooth as number | undefined,
+      spectralComponents: o.components as number | undefined,
+      tomoMode: o['tomo-mode'] as 'each',
+      referenceEnergyEv: o['reference-energy'] as number | undefined,
+      edgeModel: o['edge-model'] as 'shared',
+      preEdgeEv: energyRange(o['pre-edge'], 'pre-edge'),
+      postEdgeEv: energyRange(o['post-edge'], 'post-edge'),
+      fitRangeEv: energyRange(o['fit-range'], 'fit-range'),
+      calibrationFile: o.calibration as string | undefined,
+      read: readOptionsFrom(o),
+      onProgress: rep.onProgress,
+      signal: io.signal,
+    });
+    rep.done();
+    io.out(o.json ? JSON.stringify(r, null, 2) : formatSummary3d(r));
+    return 0;
+  }
   const result = await runPipeline2d({
     input,
     outDir: o.out as string,

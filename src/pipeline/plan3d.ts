@@ -1,0 +1,111 @@
+/**
+ * `pipeline 3d --dry-run`: what a 3D run of a simulator preset (e.g. 3d-paper) would take,
+ * before any data exist: tasks, pattern updates, projected ePIE time from a per-pattern
+ * cost MEASURED here and now on this machine's CPU path (a short ePIE on synthetic data of
+ * the preset's pattern size), disk, and peak memory. The tomography and fit are projected
+ * from their measured costs on 3d-small (BENCHMARKS.md), scaled by voxels; a GPU figure is
+ * an estimate only, stated as such.
+ */
+import { objectPixelSizeM } from '../core/frames.ts';
+import { reconstructEpie } from '../ptycho/index.ts';
+import { makeSyntheticPtycho } from '../ptycho/synthetic.ts';
+import type { SimConfig } from '../sim/config.ts';
+import { DEFAULT_WARM_ITERATIONS } from './pipeline2d.ts';
+import { DEFAULT_3D_SIRT_ITERATIONS } from './pipeline3d.ts';
+
+export interface Plan3d {
+  preset: string;
+  energies: number;
+  angles: number;
+  positions: number;
+  patternPx: number;
+  reconstructions: number;
+  patternUpdates: number;
+  /** Measured here: CPU pattern updates per second at this pattern size. */
+  cpuPatternUpdatesPerS: number;
+  /** Projected seconds per stage on this machine's CPU path. */
+  cpuSeconds: { ptycho: number; tomo: number; xanes: number; total: number };
+  /** Voxels of one energy's volume (cube of the scanned field at the common pixel). */
+  volumeVoxels: number;
+  voxelM: number;
+  /** Raw frames (uint16) on disk and the run directory. */
+  inputBytes: number;
+  runDirBytes: number;
+  /** Peak memory bound: one entry's frames and objects in ePIE, or the XANES stack of all energies' volumes. */
+  peakMemoryBytes: number;
+  notes: string[];
+}
+
+/**
+ * 3d-small measured (BENCHMARKS.md): tomography 22.3 s and XANES 0.9 s for 16 energies ×
+ * 32 angles × 33³ voxels, SIRT 100: per (energy, angle, voxel) and per (energy, voxel).
+ */
+const TOMO_S_PER_ANGLE_VOXEL = 22.3 / (16 * 32 * 33 ** 3);
+const XANES_S_PER_SPECTRUM = 0.9 / 33 ** 3;
+
+export async function planPipeline3d(cfg: SimConfig, opts: { iterations?: number; warmIterations?: number; pixelSizeM?: number } = {}): Promise<Plan3d> {
+  const nE = cfg.energiesEv.length;
+  const nA = cfg.tomography?.angles ?? 1;
+  const positions = cfg.scan.grid[0] * cfg.scan.grid[1];
+  const n = cfg.detector.crop;
+  const iterations = opts.iterations ?? 50;
+  const warm = opts.warmIterations ?? DEFAULT_WARM_ITERATIONS;
+  // First energy cold (its angles with the warm probe but flat objects), the rest warm.
+  const updates = positions * (nA * iterations + (nE - 1) * nA * warm);
+
+  // Measured: a short ePIE at this pattern size (a few iterations over 25 positions).
+  // The first call starts the worker threads: the second one is timed.
+  const d = makeSyntheticPtycho({ n, scanX: 6, scanY: 6, photons: 1e6, seed: 1 });
+  await reconstructEpie(d.source, { iterations: 1, backend: 'cpu' });
+  const r = await reconstructEpie(d.source, { iterations: n > 128 ? 3 : 10, backend: 'cpu' });
+  const perS = r.timings.patternUpdatesPerS;
+
+  const coarsest = Math.max(...cfg.energiesEv.map((e) => objectPixelSizeM(e, cfg.detector.distanceM, cfg.detector.pixelM, n)));
+  const voxelM = Math.max(opts.pixelSizeM ?? 40e-9, coarsest);
+  const fieldM = Math.max((cfg.scan.grid[0] - 1) * cfg.scan.stepM[0], (cfg.scan.grid[1] - 1) * cfg.scan.stepM[1]) + 2e-6;
+  const side = Math.ceil(fieldM / voxelM);
+  const voxels = side ** 3;
+  const ptychoS = updates / perS;
+  const tomoS = TOMO_S_PER_ANGLE_VOXEL * nE * nA * voxels * (DEFAULT_3D_SIRT_ITERATIONS / 100);
+  const xanesS = XANES_S_PER_SPECTRUM * voxels;
+  const objPx = Math.ceil(fieldM / coarsest) ** 2;
+  const entryBytes = positions * n * n * 2;
+  return {
+    preset: cfg.name,
+    energies: nE,
+    angles: nA,
+    positions,
+    patternPx: n,
+    reconstructions: nE * nA,
+    patternUpdates: updates,
+    cpuPatternUpdatesPerS: perS,
+    cpuSeconds: { ptycho: ptychoS, tomo: tomoS, xanes: xanesS, total: ptychoS + tomoS + xanesS },
+    volumeVoxels: voxels,
+    voxelM,
+    inputBytes: nE * nA * entryBytes,
+    // Per entry: object (complex64) + attenuation, modulus, phase (float32) + probe; per energy: projections and volume.
+    runDirBytes: nE * nA * (objPx * 20 + n * n * 8) + nE * (nA * side * side * 4 + voxels * 4) + 12 * voxels * 4,
+    // ePIE streams one entry at a time (frames + object + the warm-start object); the XANES
+    // fit holds every energy's volume [nE, z, y, x] plus its result maps.
+    peakMemoryBytes: Math.max(entryBytes * 2 + objPx * 8 * 3, nE * voxels * 4 * 2 + 12 * voxels * 4),
+    notes: [
+      `ePIE cost measured now on this CPU (${perS.toFixed(0)} pattern updates/s at ${n}², 2 threads; the load of other work included)`,
+      'tomography and fit scaled from 3d-small (BENCHMARKS.md) by angles × voxels',
+      'GPU: not measured here (software adapter only); a real GPU runs ePIE 10–100× faster than this CPU path (an estimate, not a measurement)',
+      'memory: ePIE streams frames per entry; the XANES stack of all energies is the peak and is not streamed',
+    ],
+  };
+}
+
+export function formatPlan3d(p: Plan3d): string {
+  const h = (s: number) => (s > 86400 ? `${(s / 86400).toFixed(1)} days` : s > 3600 ? `${(s / 3600).toFixed(1)} h` : `${s.toFixed(0)} s`);
+  const gb = (b: number) => `${(b / 1024 ** 3).toFixed(b > 1024 ** 3 ? 1 : 3)} GiB`;
+  return [
+    `ptyxanes pipeline 3d --dry-run: preset ${p.preset}: ${p.energies} energies × ${p.angles} angles × ${p.positions} positions of ${p.patternPx}²`,
+    `  ${p.reconstructions} ePIE reconstructions, ${p.patternUpdates.toExponential(2)} pattern updates`,
+    `  projected on this CPU: ePIE ${h(p.cpuSeconds.ptycho)}, tomography ${h(p.cpuSeconds.tomo)}, XANES fit ${h(p.cpuSeconds.xanes)}; total ${h(p.cpuSeconds.total)}`,
+    `  volume ${Math.round(Math.cbrt(p.volumeVoxels))}³ voxels of ${(p.voxelM * 1e9).toFixed(1)} nm per energy`,
+    `  disk: input ${gb(p.inputBytes)} (uint16 frames, uncompressed), run directory ${gb(p.runDirBytes)}; peak memory ${gb(p.peakMemoryBytes)}`,
+    ...p.notes.map((n) => `  note: ${n}`),
+  ].join('\n');
+}
