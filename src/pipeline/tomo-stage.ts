@@ -57,6 +57,10 @@ export async function runTomoStage(run: RunDir, grid: ProjectionGrid, opts: Tomo
     referenceIndex: opts.referenceIndex,
     // −ln|O| with the air level removed is an attenuation: no voxel absorbs negatively.
     min: 0,
+    // Alignment passes by plain SIRT (10 iterations a pass), not ordered subsets: on the noisy
+    // 16-angle 3d-ci preset the state volume's bias / correlation with the truth were
+    // −0.24 / 0.23 with SIRT, −0.45 / 0.19 with 3 subsets and 0.15 correlation with 16.
+    subsets: 1,
     onProgress: opts.onProgress,
     signal: opts.signal,
   });
