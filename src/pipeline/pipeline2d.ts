@@ -6,46 +6,28 @@
  * it completes; an interrupted run resumes without redoing finished energies.
  */
 import { PtyxanesError } from '../core/errors.ts';
-import type { RunControl } from '../core/progress.ts';
 import { throwIfAborted } from '../core/progress.ts';
 import { resolveBackend, type Backend } from '../gpu/backend.ts';
 import { adapterLabel } from '../gpu/context.ts';
-import type { CxiReadOptions } from '../io/cxi.ts';
 import { readTiff } from '../io/tiff.ts';
-import type { EpieOptions } from '../ptycho/index.ts';
 import type { StackStrategy } from '../register/index.ts';
 import { loadCalibration, fitXanes, writeXanesOutputs, type EdgeModel, type XanesResult } from '../xanes/index.ts';
 import { discoverSeries, type SeriesInput } from './inputs.ts';
-import { probeModelFor, type ZonePlateModel } from './probe-model.ts';
+import { probeModelFor } from './probe-model.ts';
 import { runPtychoStage, type EnergyRecord } from './ptycho-stage.ts';
 import { writeRunResults } from './results.ts';
 import { RunDir } from './run-dir.ts';
 import { buildRegisteredStack, type GridInfo } from './stack-stage.ts';
 import { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './series-core.ts';
+import type { ChainOptions } from './chain-options.ts';
 import { compareWithTruth, type TruthComparison } from './truth.ts';
 
 export { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './series-core.ts';
 
-export interface Pipeline2dOptions extends RunControl {
+export interface Pipeline2dOptions extends ChainOptions {
   /** A simulated sample directory (manifest.json), a CXI file with one entry per energy, or a directory of CXI files. */
   input: string;
-  outDir: string;
-  resume?: boolean;
-  force?: boolean;
-  backend?: Backend;
-  /** ePIE settings (defaults: ptycho's, except the object step α = DEFAULT_SERIES_ALPHA). */
-  epie?: Omit<EpieOptions, 'backend' | 'ctx' | 'objectInit' | 'probeInit'>;
-  warmStart?: boolean;
-  /** ePIE iterations for energies warm-started from their neighbour (default 30; the first energy gets epie.iterations). */
-  warmIterations?: number;
-  /** Starting probe: a zone-plate model (default; the simulator's optics for a simulated sample, else `zonePlate` or the paper's) or ePIE's mean-pattern guess. */
-  probeInit?: 'zone-plate' | 'mean-pattern';
-  zonePlate?: Partial<ZonePlateModel>;
-  /** Common pixel size (m) before registration; default 40 nm (the paper). */
-  pixelSizeM?: number;
-  allowUpsample?: boolean;
   strategy?: StackStrategy;
-  referenceEnergyEv?: number;
   upsampleFactor?: number;
   /**
    * Registration of the energy stack: plain cross-correlation ('none', default) or phase
@@ -54,14 +36,6 @@ export interface Pipeline2dOptions extends RunControl {
    * (rms rows 0.039, cols 0.048) with 'none' against 0.224 (0.113, 0.080) with 'phase'.
    */
   registrationNormalization?: 'none' | 'phase';
-  /** Edge model of the XANES fit (default 'shared', see src/xanes/shared-shape.ts; 'free' is the paper's per-pixel fit). */
-  edgeModel?: EdgeModel;
-  preEdgeEv?: [number, number];
-  postEdgeEv?: [number, number];
-  fitRangeEv?: [number, number];
-  /** JSON calibration file; default the shipped Ni calibration. */
-  calibrationFile?: string;
-  read?: CxiReadOptions;
 }
 
 export interface Pipeline2dResult {

@@ -8,23 +8,21 @@
  */
 import { readFile } from 'node:fs/promises';
 import { PtyxanesError } from '../core/errors.ts';
-import type { RunControl } from '../core/progress.ts';
 import { throwIfAborted } from '../core/progress.ts';
 import { resolveBackend, type Backend } from '../gpu/backend.ts';
 import { adapterLabel } from '../gpu/context.ts';
-import type { CxiReadOptions } from '../io/cxi.ts';
 import { writeJson } from '../io/files.ts';
 import { writeHdf5Tree } from '../io/hdf5-tree.ts';
-import type { EpieOptions } from '../ptycho/index.ts';
 import { writeOrthogonalSlices } from '../tomo/outputs.ts';
 import { loadCalibration, fitXanes, writeXanesOutputs, type EdgeModel, type XanesResult } from '../xanes/index.ts';
 import { energyTag, type SeriesEntry } from './inputs.ts';
 import { angleTag, discoverTomoSeries } from './inputs3d.ts';
 import { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './pipeline2d.ts';
-import { probeModelFor, type ZonePlateModel } from './probe-model.ts';
+import { probeModelFor } from './probe-model.ts';
 import { buildProjections, type ProjectionGrid } from './projections-stage.ts';
 import { runPtychoStage } from './ptycho-stage.ts';
 import { RunDir } from './run-dir.ts';
+import type { ChainOptions } from './chain-options.ts';
 import { writeCutaway } from './cutaway.ts';
 import { smoothVolumes } from './smooth.ts';
 import { denoiseSpectra } from './spectral-denoise.ts';
@@ -60,23 +58,11 @@ export const DEFAULT_SMOOTH_SIGMA_VOXELS = 0.8;
  */
 export const DEFAULT_SPECTRAL_COMPONENTS = 4;
 
-export interface Pipeline3dOptions extends RunControl {
+export interface Pipeline3dOptions extends ChainOptions {
   /** A simulated 3D sample directory, or CXI files with one entry per (energy, angle). */
   input: string;
-  outDir: string;
-  resume?: boolean;
-  force?: boolean;
-  backend?: Backend;
-  /** ePIE settings (defaults: ptycho's, except the object step α = the 2D series default). */
-  epie?: Omit<EpieOptions, 'backend' | 'ctx' | 'objectInit' | 'probeInit'>;
-  warmStart?: boolean;
   /** ePIE iterations for entries whose object is warm-started (the same angle at the neighbouring energy); default as 2D. */
   warmIterations?: number;
-  probeInit?: 'zone-plate' | 'mean-pattern';
-  zonePlate?: Partial<ZonePlateModel>;
-  /** Common pixel (voxel) size (m); default 40 nm (the paper), never finer than the coarsest reconstruction unless allowUpsample. */
-  pixelSizeM?: number;
-  allowUpsample?: boolean;
   /** SIRT iterations per energy after alignment (default DEFAULT_3D_SIRT_ITERATIONS). */
   sirtIterations?: number;
   /** Gaussian smoothing of the volumes before the XANES fit, σ in voxels (default DEFAULT_SMOOTH_SIGMA_VOXELS; 0: none). */
@@ -87,12 +73,6 @@ export interface Pipeline3dOptions extends RunControl {
   tomoMode?: 'each' | 'shared';
   /** Energy (eV) the others are aligned from and registered to; default the highest (post-edge: strongest contrast). */
   referenceEnergyEv?: number;
-  edgeModel?: EdgeModel;
-  preEdgeEv?: [number, number];
-  postEdgeEv?: [number, number];
-  fitRangeEv?: [number, number];
-  calibrationFile?: string;
-  read?: CxiReadOptions;
 }
 
 export interface Pipeline3dResult {

@@ -1,0 +1,40 @@
+/**
+ * Options the 2D and 3D chains share (input, run directory, ePIE, common grid, XANES fit),
+ * declared once; each pipeline adds its own stage options.
+ */
+import type { RunControl } from '../core/progress.ts';
+import type { Backend } from '../gpu/backend.ts';
+import type { CxiReadOptions } from '../io/cxi.ts';
+import type { EpieOptions } from '../ptycho/index.ts';
+import type { EdgeModel } from '../xanes/index.ts';
+import type { ZonePlateModel } from './probe-model.ts';
+
+export interface ChainOptions extends RunControl {
+  /** A simulated sample directory (manifest.json) or CXI data (see each pipeline). */
+  input: string;
+  outDir: string;
+  resume?: boolean;
+  force?: boolean;
+  backend?: Backend;
+  /** ePIE settings (defaults: ptycho's, except the object step α = DEFAULT_SERIES_ALPHA). */
+  epie?: Omit<EpieOptions, 'backend' | 'ctx' | 'objectInit' | 'probeInit'>;
+  warmStart?: boolean;
+  /** ePIE iterations for warm-started reconstructions (default DEFAULT_WARM_ITERATIONS; cold starts get epie.iterations). */
+  warmIterations?: number;
+  /** Starting probe: a zone-plate model (default; the simulator's optics for a simulated sample, else `zonePlate` or the paper's) or ePIE's mean-pattern guess. */
+  probeInit?: 'zone-plate' | 'mean-pattern';
+  zonePlate?: Partial<ZonePlateModel>;
+  /** Common pixel (voxel) size (m); default 40 nm (the paper), never finer than the coarsest reconstruction unless allowUpsample. */
+  pixelSizeM?: number;
+  allowUpsample?: boolean;
+  /** Energy (eV) the others are registered to. */
+  referenceEnergyEv?: number;
+  /** Edge model of the XANES fit (default 'shared', see src/xanes/shared-shape.ts; 'free' is the paper's per-pixel fit). */
+  edgeModel?: EdgeModel;
+  preEdgeEv?: [number, number];
+  postEdgeEv?: [number, number];
+  fitRangeEv?: [number, number];
+  /** JSON calibration file; default the shipped Ni calibration. */
+  calibrationFile?: string;
+  read?: CxiReadOptions;
+}
