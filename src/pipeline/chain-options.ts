@@ -8,6 +8,7 @@ import type { CxiReadOptions } from '../io/cxi.ts';
 import type { EpieOptions } from '../ptycho/index.ts';
 import type { EdgeModel } from '../xanes/index.ts';
 import type { ZonePlateModel } from './probe-model.ts';
+import { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './series-core.ts';
 
 export interface ChainOptions extends RunControl {
   /** A simulated sample directory (manifest.json) or CXI data (see each pipeline). */
@@ -37,4 +38,25 @@ export interface ChainOptions extends RunControl {
   /** JSON calibration file; default the shipped Ni calibration. */
   calibrationFile?: string;
   read?: CxiReadOptions;
+}
+
+/** The shared options that decide results, with their defaults (run.json; a resume must match them). */
+export function chainResultOptions(o: ChainOptions): Record<string, unknown> {
+  return {
+    epie: { ...o.epie, alpha: o.epie?.alpha ?? DEFAULT_SERIES_ALPHA },
+    warmStart: o.warmStart ?? true,
+    warmIterations: o.warmIterations ?? DEFAULT_WARM_ITERATIONS,
+    probeInit: o.probeInit ?? 'zone-plate',
+    zonePlate: o.zonePlate,
+    pixelSizeM: o.pixelSizeM ?? 40e-9,
+    allowUpsample: o.allowUpsample ?? false,
+    referenceEnergyEv: o.referenceEnergyEv,
+    edgeModel: o.edgeModel ?? 'shared',
+    preEdgeEv: o.preEdgeEv,
+    postEdgeEv: o.postEdgeEv,
+    fitRangeEv: o.fitRangeEv,
+    calibrationFile: o.calibrationFile,
+    read: o.read,
+    backend: o.backend ?? 'auto',
+  };
 }

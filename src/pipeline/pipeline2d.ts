@@ -19,7 +19,7 @@ import { writeRunResults } from './results.ts';
 import { RunDir } from './run-dir.ts';
 import { buildRegisteredStack, type GridInfo } from './stack-stage.ts';
 import { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './series-core.ts';
-import type { ChainOptions } from './chain-options.ts';
+import { chainResultOptions, type ChainOptions } from './chain-options.ts';
 import { compareWithTruth, type TruthComparison } from './truth.ts';
 
 export { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './series-core.ts';
@@ -56,24 +56,10 @@ export interface Pipeline2dResult {
 /** The options that decide results (recorded in run.json; a resume must match them). */
 function resultOptions(o: Pipeline2dOptions): Record<string, unknown> {
   return {
-    epie: { ...o.epie, alpha: o.epie?.alpha ?? DEFAULT_SERIES_ALPHA },
-    warmStart: o.warmStart ?? true,
-    warmIterations: o.warmIterations ?? DEFAULT_WARM_ITERATIONS,
-    probeInit: o.probeInit ?? 'zone-plate',
-    zonePlate: o.zonePlate,
-    pixelSizeM: o.pixelSizeM ?? 40e-9,
-    allowUpsample: o.allowUpsample ?? false,
+    ...chainResultOptions(o),
     strategy: o.strategy ?? 'reference',
-    referenceEnergyEv: o.referenceEnergyEv,
     upsampleFactor: o.upsampleFactor ?? 100,
     registrationNormalization: o.registrationNormalization ?? 'none',
-    edgeModel: o.edgeModel ?? 'shared',
-    preEdgeEv: o.preEdgeEv,
-    postEdgeEv: o.postEdgeEv,
-    fitRangeEv: o.fitRangeEv,
-    calibrationFile: o.calibrationFile,
-    read: o.read,
-    backend: o.backend ?? 'auto',
   };
 }
 

@@ -22,7 +22,7 @@ import { probeModelFor } from './probe-model.ts';
 import { buildProjections, type ProjectionGrid } from './projections-stage.ts';
 import { runPtychoStage } from './ptycho-stage.ts';
 import { RunDir } from './run-dir.ts';
-import type { ChainOptions } from './chain-options.ts';
+import { chainResultOptions, type ChainOptions } from './chain-options.ts';
 import { writeCutaway } from './cutaway.ts';
 import { smoothVolumes } from './smooth.ts';
 import { denoiseSpectra } from './spectral-denoise.ts';
@@ -92,25 +92,11 @@ export interface Pipeline3dResult {
 
 function resultOptions(o: Pipeline3dOptions): Record<string, unknown> {
   return {
-    epie: { ...o.epie, alpha: o.epie?.alpha ?? DEFAULT_SERIES_ALPHA },
-    warmStart: o.warmStart ?? true,
-    warmIterations: o.warmIterations ?? DEFAULT_WARM_ITERATIONS,
-    probeInit: o.probeInit ?? 'zone-plate',
-    zonePlate: o.zonePlate,
-    pixelSizeM: o.pixelSizeM ?? 40e-9,
-    allowUpsample: o.allowUpsample ?? false,
+    ...chainResultOptions(o),
     sirtIterations: o.sirtIterations ?? DEFAULT_3D_SIRT_ITERATIONS,
     smoothSigmaVoxels: o.smoothSigmaVoxels ?? DEFAULT_SMOOTH_SIGMA_VOXELS,
     spectralComponents: o.spectralComponents ?? DEFAULT_SPECTRAL_COMPONENTS,
     tomoMode: o.tomoMode ?? 'each',
-    referenceEnergyEv: o.referenceEnergyEv,
-    edgeModel: o.edgeModel ?? 'shared',
-    preEdgeEv: o.preEdgeEv,
-    postEdgeEv: o.postEdgeEv,
-    fitRangeEv: o.fitRangeEv,
-    calibrationFile: o.calibrationFile,
-    read: o.read,
-    backend: o.backend ?? 'auto',
   };
 }
 

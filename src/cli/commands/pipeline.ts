@@ -6,6 +6,7 @@ import { runPipeline3d } from '../../pipeline/pipeline3d.ts';
 import { formatSummary3d } from './pipeline3d-summary.ts';
 import type { CommandModule } from '../main.ts';
 import { BACKEND_OPTION, EPIE_OPTIONS, READ_OPTIONS, energyRange, epieOptionsFrom, readOptionsFrom, zonePlateFrom } from './common.ts';
+import type { ChainOptions } from '../../pipeline/chain-options.ts';
 
 export const spec: CommandModule['spec'] = {
   name: 'pipeline',
@@ -101,39 +102,8 @@ export const run: CommandModule['run'] = async ({ options: o, positionals }, io)
     }
   }
   if (!input) throw new PtyxanesError('missing --input PATH (or --preset NAME)');
-  if (kind === '3d') {
-    const r = await runPipeline3d({
-      input,
-      outDir: o.out as string,
-      resume: o.resume as boolean,
-      force: o.force as boolean,
-      backend: o.backend as 'auto',
-      epie: epieOptionsFrom(o),
-      warmStart: !(o['no-warm-start'] as boolean),
-      warmIterations: o['warm-iterations'] as number | undefined,
-      probeInit: o['probe-init'] as 'zone-plate',
-      zonePlate: zonePlateFrom(o),
-      pixelSizeM: (o['pixel-size-nm'] as number) * 1e-9,
-      allowUpsample: o['allow-upsample'] as boolean,
-      sirtIterations: o['sirt-iterations'] as number | undefined,
-      smoothSigmaVoxels: o.smooth as number | undefined,
-      spectralComponents: o.components as number | undefined,
-      tomoMode: o['tomo-mode'] as 'each',
-      referenceEnergyEv: o['reference-energy'] as number | undefined,
-      edgeModel: o['edge-model'] as 'shared',
-      preEdgeEv: energyRange(o['pre-edge'], 'pre-edge'),
-      postEdgeEv: energyRange(o['post-edge'], 'post-edge'),
-      fitRangeEv: energyRange(o['fit-range'], 'fit-range'),
-      calibrationFile: o.calibration as string | undefined,
-      read: readOptionsFrom(o),
-      onProgress: rep.onProgress,
-      signal: io.signal,
-    });
-    rep.done();
-    io.out(o.json ? JSON.stringify(r, null, 2) : formatSummary3d(r));
-    return 0;
-  }
-  const result = await runPipeline2d({
+  // The flags both chains share, read once.
+  const chain: ChainOptions = {
     input,
     outDir: o.out as string,
     resume: o.resume as boolean,
@@ -146,10 +116,7 @@ export const run: CommandModule['run'] = async ({ options: o, positionals }, io)
     zonePlate: zonePlateFrom(o),
     pixelSizeM: (o['pixel-size-nm'] as number) * 1e-9,
     allowUpsample: o['allow-upsample'] as boolean,
-    strategy: o.strategy as 'reference',
     referenceEnergyEv: o['reference-energy'] as number | undefined,
-    upsampleFactor: o['upsample-factor'] as number,
-    registrationNormalization: o['registration-norm'] as 'none',
     edgeModel: o['edge-model'] as 'shared',
     preEdgeEv: energyRange(o['pre-edge'], 'pre-edge'),
     postEdgeEv: energyRange(o['post-edge'], 'post-edge'),
@@ -158,6 +125,24 @@ export const run: CommandModule['run'] = async ({ options: o, positionals }, io)
     read: readOptionsFrom(o),
     onProgress: rep.onProgress,
     signal: io.signal,
+  };
+  if (kind === '3d') {
+    const r = await runPipeline3d({
+      ...chain,
+      sirtIterations: o['sirt-iterations'] as number | undefined,
+      smoothSigmaVoxels: o.smooth as number | undefined,
+      spectralComponents: o.components as number | undefined,
+      tomoMode: o['tomo-mode'] as 'each',
+    });
+    rep.done();
+    io.out(o.json ? JSON.stringify(r, null, 2) : formatSummary3d(r));
+    return 0;
+  }
+  const result = await runPipeline2d({
+    ...chain,
+    strategy: o.strategy as 'reference',
+    upsampleFactor: o['upsample-factor'] as number,
+    registrationNormalization: o['registration-norm'] as 'none',
   });
   rep.done();
   if (o.json) io.out(JSON.stringify(result, null, 2));
