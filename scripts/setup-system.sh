@@ -35,6 +35,12 @@ if ! have_lvp || ! ldconfig -p | grep -q libvulkan.so.1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null
 fi
+# The C toolchain of the WebAssembly SIMD FFT (scripts/build-wasm.sh): only to rebuild it, or
+# for the test that checks the committed .wasm equals a fresh build (CI sets it).
+if [ "${WITH_WASM_TOOLCHAIN:-0}" = 1 ] && ! { command -v clang-16 && command -v wasm-ld-16; } >/dev/null; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq clang-16 lld-16 >/dev/null
+fi
 if [ "${WITH_CHROMIUM:-0}" = 1 ] && ! command -v chromium >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi

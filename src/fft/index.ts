@@ -10,7 +10,9 @@
  * (H/2, W/2), ifftshift2d back). Sizes: powers of two from MIN_FFT_SIZE (16) to
  * MAX_FFT_SIZE (4096) per axis, square or not; bad sizes or lengths throw PtyxanesError.
  *
- * - `CpuFft2d`: reusable single-thread plan (radix 4, float64 inside) for hot loops, in place per frame.
+ * - `CpuFft2d`: reusable single-thread plan for hot loops, in place per frame: WebAssembly SIMD
+ *   (float32) where available, else the JavaScript radix 4 (float64).
+ * - `WasmFft2d`: the SIMD kernel's plan, frames held in its own memory (`frame(i)`), natural or scrambled order.
  * - `ScrambledFft2d`: float64 pair that leaves Fourier space bit-reversed (no permutation), for elementwise Fourier steps.
  * - `fft2dCpu`: in-place batch on the calling thread.
  * - `fft2d`: the entry function (backend 'gpu' | 'cpu' | 'auto'); CPU path on worker threads.
@@ -19,7 +21,8 @@
  */
 export type { FftDirection } from './validate.ts';
 export { MIN_FFT_SIZE, MAX_FFT_SIZE, checkFftInput, checkFftSize } from './validate.ts';
-export { CpuFft2d, fft2dCpu } from './fft.cpu.ts';
+export { CpuFft2d, fft2dCpu, type CpuFftEngine } from './fft.cpu.ts';
+export { WasmFft2d, wasmFftAvailable } from './wasm-fft.ts';
 export { ScrambledFft2d, bitReversedIndex } from './scrambled.ts';
 export { GpuFft2d, type GpuFftOptions } from './fft.gpu.ts';
 export { fft2d, gpuFftPlan, type Fft2dOptions } from './fft2d.ts';

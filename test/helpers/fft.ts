@@ -1,4 +1,5 @@
 /** Ground truth and comparisons for the FFT tests: seeded random frames, a naive 2D DFT, errors. */
+import FFT from 'fft.js';
 
 /** Seeded uniform random numbers in [-0.5, 0.5) (mulberry32). */
 export function randomComplex(length: number, seed = 1): Float32Array {
@@ -102,3 +103,21 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
+
+/** The reference twin: fft.js along rows, then along columns, in float64. */
+export function fftJs2d(x: Float32Array, h: number, w: number, inverse: boolean): Float64Array {
+  const out = Float64Array.from(x);
+  const line = (n: number, get: (i: number) => number, set: (i: number, v: number) => void) => {
+    const f = new FFT(n);
+    const a = f.createComplexArray() as number[];
+    const b = f.createComplexArray() as number[];
+    for (let i = 0; i < 2 * n; i++) a[i] = get(i);
+    if (inverse) f.inverseTransform(b, a);
+    else f.transform(b, a);
+    for (let i = 0; i < 2 * n; i++) set(i, b[i]);
+  };
+  for (let r = 0; r < h; r++) line(w, (i) => out[2 * r * w + i], (i, v) => (out[2 * r * w + i] = v));
+  for (let c = 0; c < w; c++) line(h, (i) => out[2 * ((i >> 1) * w + c) + (i & 1)], (i, v) => (out[2 * ((i >> 1) * w + c) + (i & 1)] = v));
+  return out;
+}
+

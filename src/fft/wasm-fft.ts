@@ -1,0 +1,162 @@
+/**
+ * The CPU fast path: a 2D complex FFT in WebAssembly with 128-bit SIMD (src/fft/wasm/fft-simd.c,
+ * built by scripts/build-wasm.sh, embedded as base64 so Node, worker threads and a browser
+ * bundle instantiate it synchronously, without a file lookup). float32 throughout, like the
+ * GPU path; the JavaScript radix-4 (radix4.ts, float64) is the fallback where WebAssembly
+ * SIMD is missing or PTYXANES_CPU_FFT=js asks for it. fft.js stays the reference in tests.
+ *
+ * Each plan owns one instance with its own memory: the tables for its size, then `frames`
+ * frame buffers the caller may fill in place through `frame(i)` (no copy in or out).
+ * Why WebAssembly: the JavaScript radix-4 runs one complex value per operation; SIMD runs
+ * two, and the compiled loops carry no bounds checks (BENCHMARKS.md, FFT).
+ */
+import { FFT_SIMD_WASM_BASE64 } from './wasm/fft-simd.wasm.ts';
+import { bitReverseTable } from './radix4.ts';
+import { checkFftSize } from './validate.ts';
+
+interface FftExports {
+  memory: WebAssembly.Memory;
+  __heap_base: WebAssembly.Global;
+  fft2d(x: number, h: number, w: number, revH: number, revW: number, twH: number, ltW: number, inv: number, s: number): void;
+  fft2dScrambledForward(x: number, h: number, w: number, twH: number, ltW: number): void;
+  fft2dScrambledInverse(x: number, h: number, w: number, twH: number, ltW: number): void;
+  scale(x: number, count: number, s: number): void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function envChoice(): string | undefined {
+  const g = globalThis as { process?: { env?: Record<string, string | undefined> } };
+  return g.process?.env?.PTYXANES_CPU_FFT;
+}
+
+/**
+ * The compiled module, or null where WebAssembly SIMD is unavailable (or PTYXANES_CPU_FFT=js).
+ * Synchronous; a browser main thread that refuses synchronous compilation of this size gets null too.
+ */
+export function wasmFftModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
+  if (envChoice() === 'js' || typeof WebAssembly === 'undefined') return null;
+  try {
+    const bytes = decodeBase64(FFT_SIMD_WASM_BASE64);
+    if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+/** Whether CpuFft2d and the ePIE/registration CPU paths run the WebAssembly SIMD FFT. */
+export function wasmFftAvailable(): boolean {
+  return wasmFftModule() !== null;
+}
+
+/** Line-stage twiddle vectors of lineDit/lineDif (see fft-simd.c): 8·m floats per stage m = n/4, n/16, … ≥ 2. */
+function lineTable(n: number, sign: 1 | -1): Float32Array {
+  const parts: number[] = [];
+  const w = (j: number, len: number) => [Math.cos((sign * 2 * Math.PI * j) / len), Math.sin((sign * 2 * Math.PI * j) / len)];
+  for (let m = n >> 2; m >= 2; m >>= 2) {
+    for (let k = 0; k < m; k += 2) {
+      const [a1, b1] = w(k, 2 * m);
+      const [a1n, b1n] = w(k + 1, 2 * m);
+      const [a2, b2] = w(k, 4 * m);
+      const [a2n, b2n] = w(k + 1, 4 * m);
+      parts.push(a1, a1, a1n, a1n, -b1, b1, -b1n, b1n, a2, a2, a2n, a2n, -b2, b2, -b2n, b2n);
+    }
+  }
+  return Float32Array.from(parts);
+}
+
+function columnTable(n: number, sign: 1 | -1): Float32Array {
+  const t = new Float32Array(2 * n);
+  for (let j = 0; j < n; j++) {
+    t[2 * j] = Math.cos((sign * 2 * Math.PI * j) / n);
+    t[2 * j + 1] = Math.sin((sign * 2 * Math.PI * j) / n);
+  }
+  return t;
+}
+
+/** A plan for h×w frames with `frames` buffers inside its own WebAssembly memory. */
+export class WasmFft2d {
+  readonly frameFloats: number;
+  private readonly ex: FftExports;
+  private readonly revH: number;
+  private readonly revW: number;
+  private readonly twH: [number, number];
+  private readonly ltW: [number, number];
+  private readonly framePtr: number[] = [];
+  private readonly views: Float32Array[] = [];
+
+  /** Throws when WebAssembly SIMD is unavailable: check wasmFftAvailable() first. */
+  constructor(readonly height: number, readonly width: number, readonly frames = 1) {
+    checkFftSize(height, 'height');
+    checkFftSize(width, 'width');
+    const mod = wasmFftModule();
+    if (!mod) throw new Error('WebAssembly SIMD FFT unavailable');
+    this.ex = new WebAssembly.Instance(mod, {}).exports as unknown as FftExports;
+    const mem = this.ex.memory;
+    let top = ((this.ex.__heap_base.value as number) + 15) & ~15;
+    const place = (bytes: number) => {
+      const at = top;
+      top = (top + bytes + 15) & ~15;
+      return at;
+    };
+    const tables: [number, Int32Array | Float32Array][] = [];
+    const put = (a: Int32Array | Float32Array) => {
+      const at = place(4 * a.length);
+      tables.push([at, a]);
+      return at;
+    };
+    this.revH = put(bitReverseTable(height));
+    this.revW = put(bitReverseTable(width));
+    this.twH = [put(columnTable(height, -1)), put(columnTable(height, 1))];
+    this.ltW = [put(lineTable(width, -1)), put(lineTable(width, 1))];
+    this.frameFloats = 2 * height * width;
+    for (let i = 0; i < frames; i++) this.framePtr.push(place(4 * this.frameFloats));
+    const need = Math.ceil(top / 65536) - mem.buffer.byteLength / 65536;
+    if (need > 0) mem.grow(need);
+    for (const [at, a] of tables) {
+      if (a instanceof Int32Array) new Int32Array(mem.buffer, at, a.length).set(a);
+      else new Float32Array(mem.buffer, at, a.length).set(a);
+    }
+    for (const p of this.framePtr) this.views.push(new Float32Array(mem.buffer, p, this.frameFloats));
+  }
+
+  /** Frame buffer i (interleaved complex float32, h×w), a view into the plan's memory. */
+  frame(i = 0): Float32Array {
+    return this.views[i];
+  }
+
+  /** Natural order in and out, in place on frame i; forward unnormalised, inverse × 1/(h·w) unless `scale` is given. */
+  run(i: number, inverse: boolean, scale = inverse ? 1 / (this.height * this.width) : 1): void {
+    const d = inverse ? 1 : 0;
+    this.ex.fft2d(this.framePtr[i], this.height, this.width, this.revH, this.revW, this.twH[d], this.ltW[d], d, scale);
+  }
+
+  /** Natural → bit-reversed on both axes, unnormalised (ScrambledFft2d's order). */
+  scrambledForward(i = 0): void {
+    this.ex.fft2dScrambledForward(this.framePtr[i], this.height, this.width, this.twH[0], this.ltW[0]);
+  }
+
+  /** Bit-reversed → natural, unnormalised (h·w × the true inverse). */
+  scrambledInverse(i = 0): void {
+    this.ex.fft2dScrambledInverse(this.framePtr[i], this.height, this.width, this.twH[1], this.ltW[1]);
+  }
+
+  /** Copies a frame at float offset `offset` of `data` through buffer 0 and back. */
+  transform(data: Float32Array, inverse: boolean, offset = 0): void {
+    const f = this.views[0];
+    const n = this.frameFloats;
+    f.set(data.subarray(offset, offset + n));
+    this.run(0, inverse);
+    data.set(f, offset);
+  }
+}

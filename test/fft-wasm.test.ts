@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CpuFft2d, WasmFft2d, bitReversedIndex, wasmFftAvailable } from '../src/fft/index.ts';
+import { FFT_SIMD_WASM_BASE64 } from '../src/fft/wasm/fft-simd.wasm.ts';
+import { fftJs2d, randomComplex, relL2 } from './helpers/fft.ts';
+
+const root = join(import.meta.dirname, '..');
+const haveClang = spawnSync('clang-16', ['--version']).status === 0 && spawnSync('wasm-ld-16', ['--version']).status === 0;
+// CI installs the toolchain (.ci/run sets WITH_WASM_TOOLCHAIN=1): there the rebuild check must run.
+const requireToolchain = process.env.WITH_WASM_TOOLCHAIN === '1';
+
+describe('WebAssembly SIMD FFT', () => {
+  it('is available in this Node and is what CpuFft2d runs by default', () => {
+    expect(wasmFftAvailable()).toBe(true);
+    expect(new CpuFft2d(64, 64).engine).toBe('wasm');
+    expect(new CpuFft2d(64, 64, 'js').engine).toBe('js');
+  });
+
+  it('matches fft.js (the reference twin), forward and inverse, square and not, odd and even log₂', () => {
+    for (const [h, w] of [[16, 16], [32, 64], [128, 16], [16, 128], [128, 128], [256, 256], [64, 512]]) {
+      const x = randomComplex(2 * h * w, 3 * h + w);
+      const plan = new WasmFft2d(h, w);
+      for (const inverse of [false, true]) {
+        const y = Float32Array.from(x);
+        plan.transform(y, inverse);
+        // float32 arithmetic: ~1e-7 relative (fft.js runs in float64).
+        expect(relL2(y, fftJs2d(x, h, w, inverse))).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  it('scrambled pair: forward leaves both axes bit-reversed, inverse returns natural order unnormalised', () => {
+    for (const [h, w] of [[16, 32], [128, 128], [256, 64]]) {
+      const x = randomComplex(2 * h * w, h - w + 99);
+      const plan = new WasmFft2d(h, w, 2);
+      const f = plan.frame(1);
+      f.set(x);
+      plan.scrambledForward(1);
+      const map = bitReversedIndex(h, w);
+      const natural = new Float32Array(2 * h * w);
+      for (let i = 0; i < h * w; i++) {
+        natural[2 * map[i]] = f[2 * i];
+        natural[2 * map[i] + 1] = f[2 * i + 1];
+      }
+      expect(relL2(natural, fftJs2d(x, h, w, false))).toBeLessThan(1e-6);
+      plan.scrambledInverse(1);
+      expect(relL2(Float32Array.from(f, (v) => v / (h * w)), x)).toBeLessThan(1e-6);
+      expect(plan.frame(0).every((v) => v === 0)).toBe(true); // the other buffer untouched
+    }
+  });
+
+  it('CpuFft2d on the SIMD kernel agrees with the JavaScript radix-4 it falls back to', () => {
+    const [h, w] = [128, 256];
+    const x = randomComplex(3 * 2 * h * w, 5);
+    const a = x.slice();
+    const b = x.slice();
+    new CpuFft2d(h, w, 'wasm').transformBatch(a, 'forward', 3);
+    new CpuFft2d(h, w, 'js').transformBatch(b, 'forward', 3);
+    expect(relL2(a, b)).toBeLessThan(1e-6);
+    new CpuFft2d(h, w, 'wasm').transform(a, 'inverse', 2 * h * w);
+    expect(relL2(a.subarray(2 * h * w, 4 * h * w), x.subarray(2 * h * w, 4 * h * w))).toBeLessThan(1e-6);
+  });
+
+  it('the embedded base64 module is the committed .wasm', () => {
+    const committed = readFileSync(join(root, 'src/fft/wasm/fft-simd.wasm'));
+    expect(Buffer.from(FFT_SIMD_WASM_BASE64, 'base64').equals(committed)).toBe(true);
+  });
+
+  it.runIf(haveClang || requireToolchain)('the committed .wasm and its embedded copy equal a fresh build of fft-simd.c (clang-16, lld-16)', () => {
+    const out = mkdtempSync(join(tmpdir(), 'ptyxanes-wasm-'));
+    try {
+      execFileSync('bash', [join(root, 'scripts/build-wasm.sh'), out], { stdio: 'pipe' });
+      expect(readFileSync(join(out, 'fft-simd.wasm')).equals(readFileSync(join(root, 'src/fft/wasm/fft-simd.wasm')))).toBe(true);
+      expect(readFileSync(join(out, 'fft-simd.wasm.ts'), 'utf8')).toBe(readFileSync(join(root, 'src/fft/wasm/fft-simd.wasm.ts'), 'utf8'));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
