@@ -26,8 +26,10 @@ function both(ref: ImageStackInput, mov: ImageStackInput, opts: PhaseCorrelation
 function expectSame(r: ReturnType<typeof both>): void {
   expect(Array.from(r.local.shifts)).toEqual(Array.from(r.full.shifts));
   for (let i = 0; i < r.full.peaks.length; i++) {
-    // The local search's value comes from a Taylor model: equal to ~1e-7 of the peak.
-    expect(Math.abs(r.local.peaks[i] - r.full.peaks[i])).toBeLessThanOrEqual(1e-6 * Math.abs(r.full.peaks[i]));
+    // The local search's value comes from a Taylor model: equal to ~1e-7 of the peak, up to
+    // 1.4e-6 at U = 20 (coarser grid, farther from the Newton point; 0.96e-6 with the float64
+    // JavaScript FFT, 1.4e-6 with the float32 SIMD one, same shifts either way).
+    expect(Math.abs(r.local.peaks[i] - r.full.peaks[i])).toBeLessThanOrEqual(3e-6 * Math.abs(r.full.peaks[i]));
     expect(r.local.errors[i]).toBeCloseTo(r.full.errors[i], 6);
   }
 }
