@@ -7,6 +7,7 @@
  */
 import { checkFftSize } from './validate.ts';
 import { bitReverseTable, lineStages, lineStagesDif, rowStages, rowStagesDif, twiddleTable } from './radix4.ts';
+import { WasmFft2d, wasmFftAvailable } from './wasm-fft.ts';
 
 export class ScrambledFft2d {
   readonly revH: Int32Array;
@@ -69,4 +70,41 @@ export function bitReversedIndex(h: number, w: number): Int32Array {
   const map = new Int32Array(h * w);
   for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) map[r * w + c] = rh[r] * w + rw[c];
   return map;
+}
+
+/**
+ * `frames` h×w work frames (`buf`, frame k at k·2hw) and the non-permuting pair acting on
+ * them in place: the WebAssembly SIMD kernel on float32 frames in its own memory where
+ * available (~7× faster), else ScrambledFft2d on float64. Same orders and scaling either way.
+ */
+export interface ScrambledWork {
+  readonly engine: 'wasm' | 'js';
+  readonly revH: Int32Array;
+  readonly revW: Int32Array;
+  readonly buf: Float32Array | Float64Array;
+  /** Natural → bit-reversed, unnormalised, on frame k of `buf`. */
+  forward(k: number): void;
+  /** Bit-reversed → natural, unnormalised (h·w × the true inverse), on frame k of `buf`. */
+  inverse(k: number): void;
+}
+
+export function scrambledWork(height: number, width: number, frames: number, engine: 'auto' | 'wasm' | 'js' = 'auto'): ScrambledWork {
+  const revH = bitReverseTable(height);
+  const revW = height === width ? revH : bitReverseTable(width);
+  if (engine !== 'js' && (engine === 'wasm' || wasmFftAvailable())) {
+    const plan = new WasmFft2d(height, width, frames);
+    return {
+      engine: 'wasm', revH, revW, buf: plan.frameBlock(),
+      forward: (k) => plan.scrambledForward(k),
+      inverse: (k) => plan.scrambledInverse(k),
+    };
+  }
+  const sfft = new ScrambledFft2d(height, width);
+  const frame = 2 * height * width;
+  const buf = new Float64Array(frames * frame);
+  return {
+    engine: 'js', revH: sfft.revH, revW: sfft.revW, buf,
+    forward: (k) => sfft.forward(buf, k * frame),
+    inverse: (k) => sfft.inverse(buf, k * frame),
+  };
 }

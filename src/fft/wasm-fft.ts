@@ -130,6 +130,11 @@ export class WasmFft2d {
     for (const p of this.framePtr) this.views.push(new Float32Array(mem.buffer, p, this.frameFloats));
   }
 
+  /** All frame buffers as one array (they are contiguous): frame i starts at i·frameFloats. */
+  frameBlock(): Float32Array {
+    return new Float32Array(this.ex.memory.buffer, this.framePtr[0], this.frames * this.frameFloats);
+  }
+
   /** Frame buffer i (interleaved complex float32, h×w), a view into the plan's memory. */
   frame(i = 0): Float32Array {
     return this.views[i];

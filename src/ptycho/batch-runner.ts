@@ -9,7 +9,7 @@
  *   thread owns its rows, so writes never collide).
  * Runs inline or inside a worker thread (epie-worker.ts).
  */
-import { CpuFft2d, ScrambledFft2d } from '../fft/index.ts';
+import { CpuFft2d, scrambledWork, type ScrambledWork } from '../fft/index.ts';
 import { positionTerms } from './positions.ts';
 import { accumulateShiftedBack, batchTerms, exitWave, fillRamp, gatherObjectRows, modulusDelta, rampCopy, type BatchWindow } from './kernels.cpu.ts';
 
@@ -57,9 +57,8 @@ export class BatchRunner {
   private amp: Float32Array = new Float32Array(0);
   private base = 0;
   private readonly fft: CpuFft2d;
-  private readonly sfft: ScrambledFft2d;
+  private readonly work: ScrambledWork;
   private readonly ps: Float32Array;
-  private readonly psi: Float64Array;
   private readonly power: Float64Array;
   private readonly rx: Float64Array;
   private readonly ry: Float64Array;
@@ -73,8 +72,7 @@ export class BatchRunner {
     const n = s.h * s.w;
     this.fft = new CpuFft2d(s.h, s.w);
     this.ps = new Float32Array(2 * s.K * n);
-    this.psi = new Float64Array(2 * s.K * n);
-    this.sfft = new ScrambledFft2d(s.h, s.w);
+    this.work = scrambledWork(s.h, s.w, s.K);
     this.power = new Float64Array(n);
     this.rx = new Float64Array(2 * s.w);
     this.ry = new Float64Array(2 * s.h);
@@ -94,7 +92,8 @@ export class BatchRunner {
     const { h, w, K, objW, obj, P, Q, acc, accReal, o2, ix, iy, dx, dy, num, pw, posSums } = this.s;
     const n = h * w;
     const frame = 2 * n;
-    const { fft, sfft, ps, psi, power, rx, ry, maxOut, errOut } = this;
+    const { fft, work, ps, power, rx, ry, maxOut, errOut } = this;
+    const psi = work.buf;
     errOut.fill(0);
     const maxP = new Float64Array(frames.length);
     let sumMaxO = 0;
@@ -119,15 +118,15 @@ export class BatchRunner {
       maxP[t] = maxOut[0];
       sumMaxO += maxOut[1];
       // Fourier space stays bit-reversed (the store's order); 1/n of the unnormalised inverse goes into batchTerms.
-      for (let k = 0; k < K; k++) sfft.forward(psi, k * frame);
+      for (let k = 0; k < K; k++) work.forward(k);
       modulusDelta(psi, K, n, this.amp, (j - this.base) * n, errOut);
-      for (let k = 0; k < K; k++) sfft.inverse(psi, k * frame);
+      for (let k = 0; k < K; k++) work.inverse(k);
       if (refine && posSums) positionTerms(probe, 0, K, h, w, obj, objW, ix[j], iy[j], psi, 1 / n, posSums, 4 * j);
       const o2acc = updateProbe ? o2 : null;
       batchTerms(probe, 0, psi, 1 / n, K, h, w, obj, objW, ix[j], iy[j], num, slots[t] * frame, pw, slots[t] * n, o2acc, whole ? accReal : psi, whole);
       if (updateProbe && !whole) {
-        for (let k = 0; k < K; k++) sfft.forward(psi, k * frame);
-        accumulateShiftedBack(acc, psi, K, h, w, rx, ry, sfft.revH, sfft.revW);
+        for (let k = 0; k < K; k++) work.forward(k);
+        accumulateShiftedBack(acc, psi, K, h, w, rx, ry, work.revH, work.revW);
         shifted++;
       }
     }

@@ -7,7 +7,7 @@
  * equal to shifting a fixed-frame probe both ways, at half the FFTs. Positions on whole
  * pixels cost no shift at all. The probe is shifted back only when read.
  */
-import { CpuFft2d, ScrambledFft2d } from '../fft/index.ts';
+import { CpuFft2d, scrambledWork, type ScrambledWork } from '../fft/index.ts';
 import { throwIfAborted } from '../core/progress.ts';
 import type { EngineSetup, EngineState, EpieEngine, IterationError } from './engine.ts';
 import { applyRamp, exitWave, fillRamp, modulusDelta, updateSequential } from './kernels.cpu.ts';
@@ -28,21 +28,20 @@ export function fourierShift(fft: CpuFft2d, data: Float32Array, K: number, h: nu
 }
 
 /**
- * fourierShift through the non-permuting pair (ScrambledFft2d) in the float64 `scratch`
- * (K frames): the same shift at about two thirds of the cost, the ramp applied in
- * bit-reversed order. The hot path's version; `fourierShift` serves reads and tests.
+ * fourierShift through the non-permuting pair (ScrambledWork) in its work frames (K of them):
+ * the same shift at about two thirds of the cost, the ramp applied in bit-reversed order.
+ * The hot path's version; `fourierShift` serves reads and tests.
  */
-export function fourierShiftScrambled(sfft: ScrambledFft2d, data: Float32Array, K: number, h: number, w: number, dx: number, dy: number, rx: Float64Array, ry: Float64Array, scratch: Float64Array): void {
+export function fourierShiftScrambled(work: ScrambledWork, data: Float32Array, K: number, h: number, w: number, dx: number, dy: number, rx: Float64Array, ry: Float64Array): void {
   const frame = 2 * h * w;
   fillRamp(rx, w, dx);
   fillRamp(ry, h, dy);
-  const { revH, revW } = sfft;
+  const { revH, revW, buf: scratch } = work;
   const inv = 1 / (h * w);
+  scratch.set(data.subarray(0, K * frame));
   for (let k = 0; k < K; k++) {
-    const off = k * frame;
-    for (let i = 0; i < frame; i++) scratch[off + i] = data[off + i];
-    sfft.forward(scratch, off);
-    for (let r = 0, p = off; r < h; r++) {
+    work.forward(k);
+    for (let r = 0, p = k * frame; r < h; r++) {
       const yr = ry[2 * revH[r]];
       const yi = ry[2 * revH[r] + 1];
       for (let c = 0; c < w; c++, p += 2) {
@@ -56,9 +55,9 @@ export function fourierShiftScrambled(sfft: ScrambledFft2d, data: Float32Array, 
         scratch[p + 1] = dr * ei + di * er;
       }
     }
-    sfft.inverse(scratch, off);
-    for (let i = 0; i < frame; i++) data[off + i] = inv * scratch[off + i];
+    work.inverse(k);
   }
+  for (let i = 0; i < K * frame; i++) data[i] = inv * scratch[i];
 }
 
 export class CpuSequentialEngine implements EpieEngine {
@@ -67,14 +66,13 @@ export class CpuSequentialEngine implements EpieEngine {
   readonly threads = 1;
   private readonly obj: Float32Array;
   private readonly probe: Float32Array;
-  private readonly psi: Float64Array;
+  private readonly work: ScrambledWork;
   private readonly power: Float64Array;
   private readonly rx: Float64Array;
   private readonly ry: Float64Array;
   private readonly maxOut = new Float64Array(2);
   private readonly errOut = new Float64Array(2);
   private readonly fft: CpuFft2d;
-  private readonly sfft: ScrambledFft2d;
   private curDx = 0;
   private curDy = 0;
   /** 'mpie' rule: object momentum. */
@@ -85,12 +83,11 @@ export class CpuSequentialEngine implements EpieEngine {
     const { height: h, width: w } = s.store;
     this.obj = Float32Array.from(s.object);
     this.probe = Float32Array.from(s.probe);
-    this.psi = new Float64Array(2 * s.modes * h * w);
+    this.work = scrambledWork(h, w, s.modes);
     this.power = new Float64Array(h * w);
     this.rx = new Float64Array(2 * w);
     this.ry = new Float64Array(2 * h);
     this.fft = new CpuFft2d(h, w);
-    this.sfft = new ScrambledFft2d(h, w);
     this.momentum = s.rule.momentum ? new Momentum(this.obj) : null;
   }
 
@@ -100,7 +97,8 @@ export class CpuSequentialEngine implements EpieEngine {
     const w = store.width;
     const n = h * w;
     const frame = 2 * n;
-    const { obj, probe, psi, power, maxOut, errOut, fft, sfft } = this;
+    const { obj, probe, power, maxOut, errOut, work } = this;
+    const psi = work.buf;
     const objW = scan.objectWidth;
     errOut.fill(0);
     for (const visit of plan.visits) {
@@ -112,15 +110,15 @@ export class CpuSequentialEngine implements EpieEngine {
         const ddx = scan.dx[j] - this.curDx;
         const ddy = scan.dy[j] - this.curDy;
         if (ddx !== 0 || ddy !== 0) {
-          fourierShiftScrambled(sfft, probe, K, h, w, ddx, ddy, this.rx, this.ry, psi);
+          fourierShiftScrambled(work, probe, K, h, w, ddx, ddy, this.rx, this.ry);
           this.curDx = scan.dx[j];
           this.curDy = scan.dy[j];
         }
         exitWave(probe, 0, K, h, w, obj, objW, scan.ix[j], scan.iy[j], psi, power, maxOut);
         // Fourier space stays bit-reversed (the store's order); the unnormalised inverse's n is folded into a, b.
-        for (let k = 0; k < K; k++) sfft.forward(psi, k * frame);
+        for (let k = 0; k < K; k++) work.forward(k);
         modulusDelta(psi, K, n, amp, (j - base) * n, errOut);
-        for (let k = 0; k < K; k++) sfft.inverse(psi, k * frame);
+        for (let k = 0; k < K; k++) work.inverse(k);
         if (refine && refiner) positionTerms(probe, 0, K, h, w, obj, objW, scan.ix[j], scan.iy[j], psi, 1 / n, refiner.sums, 4 * j);
         if (rule.objectGamma === 1 && rule.probeGamma === 1) {
           const a = maxOut[0] > 0 ? alpha / (n * maxOut[0]) : 0;

@@ -1,3 +1,5 @@
+import type { WaveFrame } from './kernels.cpu.ts';
+
 /**
  * Sequential update with per-pixel (rPIE) step denominators, the 'mpie' rule's object and
  * probe step (update-rule.ts); with γ = 1 it is ePIE's updateSequential (kernels.cpu.ts):
@@ -6,7 +8,7 @@
  * a = α·s, b = β·s with s the scale of `dpsi` (1/n after the unnormalised inverse FFT).
  */
 export function updateSequentialRpie(
-  dpsi: Float64Array, probe: Float32Array, K: number, h: number, w: number,
+  dpsi: WaveFrame, probe: Float32Array, K: number, h: number, w: number,
   obj: Float32Array, objW: number, ix: number, iy: number,
   a: number, gO: number, maxP: number, b: number, gP: number, maxO: number,
 ): void {

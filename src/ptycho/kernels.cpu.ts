@@ -1,8 +1,13 @@
 /**
  * CPU twins of the ePIE WGSL kernels (shaders/epie_*.wgsl): plain loops over interleaved
  * complex float32, no allocation, shared by the sequential engine and the worker threads.
- * Frames are h×w; K probe modes are stored as K contiguous frames.
+ * Frames are h×w; K probe modes are stored as K contiguous frames. Exit waves (`psi`, `dpsi`)
+ * live in the FFT's work frames (ScrambledWork.buf): float32 inside the WebAssembly SIMD
+ * FFT's memory, float64 on the JavaScript fallback.
  */
+
+/** An exit-wave work frame: ScrambledWork.buf. */
+export type WaveFrame = Float32Array | Float64Array;
 
 /** e^{−2πi f d / n} per index, f = signed frequency (index < n/2 ? index : index − n). */
 export function fillRamp(out: Float64Array, n: number, d: number): void {
@@ -44,7 +49,7 @@ export function applyRamp(data: Float32Array, off: number, K: number, h: number,
 export function exitWave(
   probe: Float32Array, pOff: number, K: number, h: number, w: number,
   obj: Float32Array, objW: number, ix: number, iy: number,
-  psi: Float64Array, power: Float64Array, maxOut: Float64Array,
+  psi: WaveFrame, power: Float64Array, maxOut: Float64Array,
 ): void {
   const fl = 2 * h * w;
   let maxO = 0;
@@ -105,7 +110,7 @@ export function exitWave(
  * change Ψ' − Ψ (zero on masked pixels, where the model is kept). Adds Σ(|Ψ| − √I)² and
  * Σ I over valid pixels to `errOut` [0], [1].
  */
-export function modulusDelta(psi: Float64Array, K: number, n: number, amp: Float32Array, aOff: number, errOut: Float64Array): void {
+export function modulusDelta(psi: WaveFrame, K: number, n: number, amp: Float32Array, aOff: number, errOut: Float64Array): void {
   let err = 0;
   let sumI = 0;
   if (K === 1) {
@@ -156,7 +161,7 @@ export function modulusDelta(psi: Float64Array, K: number, n: number, amp: Float
  * b = β/max|O|².
  */
 export function updateSequential(
-  dpsi: Float64Array, probe: Float32Array, pOff: number, K: number, h: number, w: number,
+  dpsi: WaveFrame, probe: Float32Array, pOff: number, K: number, h: number, w: number,
   obj: Float32Array, objW: number, ix: number, iy: number, a: number, b: number,
 ): void {
   const fl = 2 * h * w;
@@ -223,10 +228,10 @@ export function updateSequential(
  * `dpsi` (subpixel positions, to be shifted back in Fourier space). Reads the object, never writes it.
  */
 export function batchTerms(
-  ps: Float32Array, pOff: number, dpsi: Float64Array, scale: number, K: number, h: number, w: number,
+  ps: Float32Array, pOff: number, dpsi: WaveFrame, scale: number, K: number, h: number, w: number,
   obj: Float32Array, objW: number, ix: number, iy: number,
   num: Float32Array, nOff: number, pw: Float32Array, pwOff: number,
-  o2: Float64Array | null, grad: Float64Array, accumulate: boolean,
+  o2: Float64Array | null, grad: WaveFrame, accumulate: boolean,
 ): void {
   const fl = 2 * h * w;
   const probe = o2 !== null;
@@ -352,7 +357,7 @@ export function gatherObjectRows(
  * acc += conj(ramp)·G over K frames (the Fourier-domain shift back of a probe gradient), G
  * in the bit-reversed order of ScrambledFft2d (natural index = revH[row]·w + revW[col]), acc natural.
  */
-export function accumulateShiftedBack(acc: Float64Array, G: Float64Array, K: number, h: number, w: number, rx: Float64Array, ry: Float64Array, revH: Int32Array, revW: Int32Array): void {
+export function accumulateShiftedBack(acc: Float64Array, G: WaveFrame, K: number, h: number, w: number, rx: Float64Array, ry: Float64Array, revH: Int32Array, revW: Int32Array): void {
   const fl = 2 * h * w;
   let p = 0;
   for (let k = 0; k < K; k++) {

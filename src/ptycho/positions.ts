@@ -14,6 +14,7 @@
  * iteration. Refined positions are reported in metres.
  */
 import type { ScanPixels } from './geometry.ts';
+import type { WaveFrame } from './kernels.cpu.ts';
 
 export interface RefineOptions {
   /** First iteration (0-based) that moves positions (the object must have formed). Default 5. */
@@ -36,7 +37,7 @@ export const DEFAULT_REFINE: RefineOptions = { start: 5, maxStepPx: 0.5, maxShif
 export function positionTerms(
   probe: Float32Array, pOff: number, K: number, h: number, w: number,
   obj: Float32Array, objW: number, ix: number, iy: number,
-  dpsi: Float64Array, scale: number, out: Float64Array, oOff: number,
+  dpsi: WaveFrame, scale: number, out: Float64Array, oOff: number,
 ): void {
   const fl = 2 * h * w;
   let nx = 0;
