@@ -15,6 +15,7 @@
  * shared case side by side (bench-ptycho-peer.ts; Debian python3-numpy/scipy/h5py/skimage):
  *   PTYPY_PATH=/work/peer-ptypy npx tsx scripts/bench-ptycho.ts --peer-only [--peer-iterations 50]
  *        [--peer-rounds 2] [--peer-variants sequential,sequential:raw,sequential:engine=epie,parallel:threads=1]
+ *        [--peer-pin CPU]   (taskset: PtyPy and the one-thread variants on that core, one core each)
  *
  * --subpixel nearest rounds positions to whole pixels, as PtyPy does (the fair per-update
  * comparison with its ePIE); 'fourier' (the default in reconstructEpie) shifts exactly.
@@ -227,6 +228,7 @@ if (process.env.PTYPY_PATH) {
     iterations: Number(arg('--peer-iterations', '50')),
     rounds: Number(arg('--peer-rounds', '2')),
     variants,
+    pinCpu: argv.includes('--peer-pin') ? Number(arg('--peer-pin', '1')) : undefined,
     log,
   });
   if (argv.includes('--peer-only')) {
