@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CpuFft2d, WasmFft2d, bitReversedIndex, wasmFftAvailable } from '../src/fft/index.ts';
 import { FFT_SIMD_WASM_BASE64 } from '../src/fft/wasm/fft-simd.wasm.ts';
+import { modulusDelta } from '../src/ptycho/kernels.cpu.ts';
 import { fftJs2d, randomComplex, relL2 } from './helpers/fft.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -62,6 +63,27 @@ describe('WebAssembly SIMD FFT', () => {
     expect(relL2(a, b)).toBeLessThan(1e-6);
     new CpuFft2d(h, w, 'wasm').transform(a, 'inverse', 2 * h * w);
     expect(relL2(a.subarray(2 * h * w, 4 * h * w), x.subarray(2 * h * w, 4 * h * w))).toBeLessThan(1e-6);
+  });
+
+  it('fused modulus constraint equals the JavaScript twin (masked pixels, zero waves, error sums)', () => {
+    const [h, w] = [32, 64];
+    const n = h * w;
+    const x = randomComplex(2 * n, 21);
+    x[10] = 0;
+    x[11] = 0; // |Ψ| = 0 at pixel 5
+    const amp = Float32Array.from(randomComplex(n + 7, 22), (v, i) => (i % 13 === 0 ? -1 : Math.abs(v) * 3));
+    const plan = new WasmFft2d(h, w);
+    plan.frame(0).set(x);
+    const errW = new Float64Array([0.5, 0.25]);
+    plan.modulusDelta(0, amp, 7, errW);
+    const ref = Float64Array.from(x);
+    const errJ = new Float64Array([0.5, 0.25]);
+    modulusDelta(ref, 1, n, amp, 7, errJ);
+    expect(relL2(plan.frame(0), ref)).toBeLessThan(1e-6);
+    expect(plan.frame(0)[10]).toBe(0);
+    expect(errW[0]).toBeCloseTo(errJ[0], 4);
+    expect(errW[1]).toBeCloseTo(errJ[1], 4);
+    expect(errW[0]).toBeGreaterThan(1);
   });
 
   it('the embedded base64 module is the committed .wasm', () => {

@@ -86,6 +86,11 @@ export interface ScrambledWork {
   forward(k: number): void;
   /** Bit-reversed → natural, unnormalised (h·w × the true inverse), on frame k of `buf`. */
   inverse(k: number): void;
+  /**
+   * The SIMD kernel's fused Fourier modulus constraint on frame k (WasmFft2d.modulusDelta),
+   * null on the JavaScript fallback (callers use their own loop).
+   */
+  readonly modulusDelta: ((k: number, amp: Float32Array, aOff: number, errOut: Float64Array) => void) | null;
 }
 
 export function scrambledWork(height: number, width: number, frames: number, engine: 'auto' | 'wasm' | 'js' = 'auto'): ScrambledWork {
@@ -97,6 +102,7 @@ export function scrambledWork(height: number, width: number, frames: number, eng
       engine: 'wasm', revH, revW, buf: plan.frameBlock(),
       forward: (k) => plan.scrambledForward(k),
       inverse: (k) => plan.scrambledInverse(k),
+      modulusDelta: (k, amp, aOff, errOut) => plan.modulusDelta(k, amp, aOff, errOut),
     };
   }
   const sfft = new ScrambledFft2d(height, width);
@@ -106,5 +112,6 @@ export function scrambledWork(height: number, width: number, frames: number, eng
     engine: 'js', revH: sfft.revH, revW: sfft.revW, buf,
     forward: (k) => sfft.forward(buf, k * frame),
     inverse: (k) => sfft.inverse(buf, k * frame),
+    modulusDelta: null,
   };
 }

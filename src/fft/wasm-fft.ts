@@ -21,6 +21,7 @@ interface FftExports {
   fft2dScrambledForward(x: number, h: number, w: number, twH: number, ltW: number): void;
   fft2dScrambledInverse(x: number, h: number, w: number, twH: number, ltW: number): void;
   scale(x: number, count: number, s: number): void;
+  modulusDelta(x: number, amp: number, n: number, out: number): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -94,6 +95,10 @@ export class WasmFft2d {
   private readonly ltW: [number, number];
   private readonly framePtr: number[] = [];
   private readonly views: Float32Array[] = [];
+  private readonly ampPtr: number;
+  private readonly amp: Float32Array;
+  private readonly sumsPtr: number;
+  private readonly sums: Float64Array;
 
   /** Throws when WebAssembly SIMD is unavailable: check wasmFftAvailable() first. */
   constructor(readonly height: number, readonly width: number, readonly frames = 1) {
@@ -121,6 +126,8 @@ export class WasmFft2d {
     this.ltW = [put(lineTable(width, -1)), put(lineTable(width, 1))];
     this.frameFloats = 2 * height * width;
     for (let i = 0; i < frames; i++) this.framePtr.push(place(4 * this.frameFloats));
+    this.ampPtr = place(4 * height * width);
+    this.sumsPtr = place(16);
     const need = Math.ceil(top / 65536) - mem.buffer.byteLength / 65536;
     if (need > 0) mem.grow(need);
     for (const [at, a] of tables) {
@@ -128,6 +135,8 @@ export class WasmFft2d {
       else new Float32Array(mem.buffer, at, a.length).set(a);
     }
     for (const p of this.framePtr) this.views.push(new Float32Array(mem.buffer, p, this.frameFloats));
+    this.amp = new Float32Array(mem.buffer, this.ampPtr, height * width);
+    this.sums = new Float64Array(mem.buffer, this.sumsPtr, 2);
   }
 
   /** All frame buffers as one array (they are contiguous): frame i starts at i·frameFloats. */
@@ -154,6 +163,21 @@ export class WasmFft2d {
   /** Bit-reversed → natural, unnormalised (h·w × the true inverse). */
   scrambledInverse(i = 0): void {
     this.ex.fft2dScrambledInverse(this.framePtr[i], this.height, this.width, this.twH[1], this.ltW[1]);
+  }
+
+  /**
+   * Fourier modulus constraint on frame i in place, as the change it makes: Ψ ← Ψ·(a/|Ψ| − 1)
+   * with a = amp[aOff + pixel] (a < 0: masked, Ψ ← 0); adds Σ(|Ψ| − a)² and Σ a² over valid
+   * pixels to errOut[0], [1]. The pixels of `amp` in the frame's order (natural or bit-reversed).
+   */
+  modulusDelta(i: number, amp: Float32Array, aOff: number, errOut: Float64Array): void {
+    const n = this.height * this.width;
+    this.amp.set(amp.subarray(aOff, aOff + n));
+    this.sums[0] = 0;
+    this.sums[1] = 0;
+    this.ex.modulusDelta(this.framePtr[i], this.ampPtr, n, this.sumsPtr);
+    errOut[0] += this.sums[0];
+    errOut[1] += this.sums[1];
   }
 
   /** Copies a frame at float offset `offset` of `data` through buffer 0 and back. */

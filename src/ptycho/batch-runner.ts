@@ -119,7 +119,8 @@ export class BatchRunner {
       sumMaxO += maxOut[1];
       // Fourier space stays bit-reversed (the store's order); 1/n of the unnormalised inverse goes into batchTerms.
       for (let k = 0; k < K; k++) work.forward(k);
-      modulusDelta(psi, K, n, this.amp, (j - this.base) * n, errOut);
+      if (K === 1 && work.modulusDelta) work.modulusDelta(0, this.amp, (j - this.base) * n, errOut);
+      else modulusDelta(psi, K, n, this.amp, (j - this.base) * n, errOut);
       for (let k = 0; k < K; k++) work.inverse(k);
       if (refine && posSums) positionTerms(probe, 0, K, h, w, obj, objW, ix[j], iy[j], psi, 1 / n, posSums, 4 * j);
       const o2acc = updateProbe ? o2 : null;

@@ -117,7 +117,8 @@ export class CpuSequentialEngine implements EpieEngine {
         exitWave(probe, 0, K, h, w, obj, objW, scan.ix[j], scan.iy[j], psi, power, maxOut);
         // Fourier space stays bit-reversed (the store's order); the unnormalised inverse's n is folded into a, b.
         for (let k = 0; k < K; k++) work.forward(k);
-        modulusDelta(psi, K, n, amp, (j - base) * n, errOut);
+        if (K === 1 && work.modulusDelta) work.modulusDelta(0, amp, (j - base) * n, errOut);
+        else modulusDelta(psi, K, n, amp, (j - base) * n, errOut);
         for (let k = 0; k < K; k++) work.inverse(k);
         if (refine && refiner) positionTerms(probe, 0, K, h, w, obj, objW, scan.ix[j], scan.iy[j], psi, 1 / n, refiner.sums, 4 * j);
         if (rule.objectGamma === 1 && rule.probeGamma === 1) {

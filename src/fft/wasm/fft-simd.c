@@ -291,5 +291,36 @@ void fft2dScrambledInverse(float *x, int h, int w, const float *twH, const float
   for (int r = 0; r < h; r++) lineDit(x + r * L, w, ltW, 1);
 }
 
+/*
+ * Fourier modulus constraint on one frame of n complex values, in place, as the change it
+ * makes: x ← x·(a/|x| − 1) where a ≥ 0 (a < 0 marks a masked pixel: x ← 0, the model kept);
+ * 0 where |x| = 0. Adds Σ(|x| − a)² and Σ a² over valid pixels to out[0], out[1] (float64).
+ * ptyxanes' ePIE step between its forward and inverse transforms (src/ptycho/kernels.cpu.ts
+ * modulusDelta is the JavaScript twin).
+ */
+__attribute__((export_name("modulusDelta")))
+void modulusDelta(float *x, const float *amp, int n, double *out) {
+  /* In float64 like the JavaScript twin (one complex value per f64x2): the factor a/|x| − 1
+   * loses digits in float32 near convergence, where |x| ≈ a. */
+  const V zero = wasm_f64x2_splat(0.0), one = wasm_f64x2_splat(1.0);
+  V err = zero, sumI = zero;
+  for (int i = 0; i < n; i++) {
+    V v = wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(x + 2 * i));
+    V sq = wasm_f64x2_mul(v, v);
+    V m = wasm_f64x2_sqrt(wasm_f64x2_add(sq, wasm_i64x2_shuffle(sq, sq, 1, 0)));
+    V a = wasm_f64x2_splat((double)amp[i]);
+    V valid = wasm_f64x2_ge(a, zero);
+    V f = wasm_v128_and(wasm_v128_and(valid, wasm_f64x2_gt(m, zero)), wasm_f64x2_sub(wasm_f64x2_div(a, m), one));
+    wasm_v128_store64_lane(x + 2 * i, wasm_f32x4_demote_f64x2_zero(wasm_f64x2_mul(v, f)), 0);
+    V d = wasm_v128_and(valid, wasm_f64x2_sub(m, a));
+    V aa = wasm_v128_and(valid, a);
+    err = wasm_f64x2_add(err, wasm_f64x2_mul(d, d));
+    sumI = wasm_f64x2_add(sumI, wasm_f64x2_mul(aa, aa));
+  }
+  /* both lanes hold the same pixel's terms */
+  out[0] += wasm_f64x2_extract_lane(err, 0);
+  out[1] += wasm_f64x2_extract_lane(sumI, 0);
+}
+
 __attribute__((export_name("scale")))
 void scaleExport(float *x, int count, float s) { scale(x, count, s); }
