@@ -3,7 +3,7 @@
  * line naming the file and field, a non-zero exit code and no result presented as complete.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +96,30 @@ describe('ptyxanes CLI', () => {
     expect(r.code).toBe(0);
     const d = JSON.parse(r.out);
     expect(JSON.stringify(d)).toContain('8333');
+  });
+
+  it('reconstruct --probe-init aperture|gaussian --probe-size-um: the generic starts, recorded in run.json', async () => {
+    const p = await smallCxi('probe-start.cxi', [8333], { n: 6 });
+    // Object pixel here: λ·z/(16·75 µm) ≈ 0.62 µm, so 3 µm ≈ 4.8 pixels.
+    const errors: Record<string, number> = {};
+    for (const start of ['aperture', 'gaussian', 'mean-pattern']) {
+      const out = join(dir, `probe-${start}`);
+      const r = await cli('reconstruct', '--input', p, '--out', out, '--iterations', '1', '--backend', 'cpu', '--probe-init', start, ...(start === 'mean-pattern' ? [] : ['--probe-size-um', '3']), '--json');
+      expect(r.code, r.err).toBe(0);
+      errors[start] = JSON.parse(r.out).energies[0].finalError;
+      const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
+      expect(JSON.stringify(run)).toContain(`"probeInit":"${start}"`);
+      if (start !== 'mean-pattern') expect(JSON.stringify(run)).toContain('"probeSizeM":0.000003');
+    }
+    // Three different starts, three different first iterations.
+    expect(new Set(Object.values(errors)).size).toBe(3);
+    const bad = await cli('reconstruct', '--input', p, '--out', join(dir, 'probe-nosize'), '--probe-init', 'gaussian');
+    expect(bad.code).not.toBe(0);
+    expect(oneLine(bad.err)).toMatch(/probe-size-um.*gaussian probe start needs its size/);
+    expect(existsSync(join(dir, 'probe-nosize', 'run.json'))).toBe(false);
+    const big = await cli('reconstruct', '--input', p, '--out', join(dir, 'probe-big'), '--probe-init', 'aperture', '--probe-size-um', '50', '--backend', 'cpu');
+    expect(big.code).not.toBe(0);
+    expect(oneLine(big.err)).toMatch(/probe-start\.cxi.*aperture\.diameterM: probe size does not fit the probe grid/);
   });
 
   describe('bad input: one line naming file and field, exit code ≠ 0', () => {

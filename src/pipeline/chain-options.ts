@@ -7,7 +7,7 @@ import type { Backend } from '../gpu/backend.ts';
 import type { CxiReadOptions } from '../io/cxi.ts';
 import type { EpieOptions } from '../ptycho/index.ts';
 import type { EdgeModel } from '../xanes/index.ts';
-import type { ZonePlateModel } from './probe-model.ts';
+import type { ProbeStart, ZonePlateModel } from './probe-model.ts';
 import { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './series-core.ts';
 
 export interface ChainOptions extends RunControl {
@@ -22,8 +22,14 @@ export interface ChainOptions extends RunControl {
   warmStart?: boolean;
   /** ePIE iterations for warm-started reconstructions (default DEFAULT_WARM_ITERATIONS; cold starts get epie.iterations). */
   warmIterations?: number;
-  /** Starting probe: a zone-plate model (default; the simulator's optics for a simulated sample, else `zonePlate` or the paper's) or ePIE's mean-pattern guess. */
-  probeInit?: 'zone-plate' | 'mean-pattern';
+  /**
+   * Starting probe: a zone-plate model (default; the simulator's optics for a simulated
+   * sample, else `zonePlate` or the paper's), ePIE's mean-pattern guess, or a generic
+   * aperture / Gaussian of `probeSizeM` at the sample (probeStartOptions).
+   */
+  probeInit?: ProbeStart;
+  /** Aperture diameter or Gaussian FWHM at the sample (m) for probeInit 'aperture' / 'gaussian'. */
+  probeSizeM?: number;
   zonePlate?: Partial<ZonePlateModel>;
   /** Common pixel (voxel) size (m); default 40 nm (the paper), never finer than the coarsest reconstruction unless allowUpsample. */
   pixelSizeM?: number;
@@ -47,6 +53,7 @@ export function chainResultOptions(o: ChainOptions): Record<string, unknown> {
     warmStart: o.warmStart ?? true,
     warmIterations: o.warmIterations ?? DEFAULT_WARM_ITERATIONS,
     probeInit: o.probeInit ?? 'zone-plate',
+    probeSizeM: o.probeSizeM,
     zonePlate: o.zonePlate,
     pixelSizeM: o.pixelSizeM ?? 40e-9,
     allowUpsample: o.allowUpsample ?? false,

@@ -13,7 +13,7 @@ import { readTiff } from '../io/tiff.ts';
 import type { StackStrategy } from '../register/index.ts';
 import { loadCalibration, fitXanes, writeXanesOutputs, type EdgeModel, type XanesResult } from '../xanes/index.ts';
 import { discoverSeries, type SeriesInput } from './inputs.ts';
-import { probeModelFor } from './probe-model.ts';
+import { probeStartOptions } from './probe-model.ts';
 import { runPtychoStage, type EnergyRecord } from './ptycho-stage.ts';
 import { writeRunResults } from './results.ts';
 import { RunDir } from './run-dir.ts';
@@ -90,7 +90,7 @@ export async function runPipeline2d(opts: Pipeline2dOptions): Promise<Pipeline2d
     epie: { ...opts.epie, alpha: opts.epie?.alpha ?? DEFAULT_SERIES_ALPHA, backend: b },
     warmStart: opts.warmStart ?? true,
     warmIterations: opts.warmIterations ?? DEFAULT_WARM_ITERATIONS,
-    probeModel: probeModelFor(opts.probeInit ?? 'zone-plate', opts.zonePlate, series.manifest),
+    ...probeStartOptions(opts.probeInit ?? 'zone-plate', { zonePlate: opts.zonePlate, sizeM: opts.probeSizeM, manifest: series.manifest }),
     read: opts.read,
     onProgress: opts.onProgress,
     signal: opts.signal,

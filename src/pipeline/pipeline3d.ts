@@ -18,7 +18,7 @@ import { loadCalibration, fitXanes, writeXanesOutputs, type EdgeModel, type Xane
 import { energyTag, type SeriesEntry } from './inputs.ts';
 import { angleTag, discoverTomoSeries } from './inputs3d.ts';
 import { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './pipeline2d.ts';
-import { probeModelFor } from './probe-model.ts';
+import { probeStartOptions } from './probe-model.ts';
 import { buildProjections, type ProjectionGrid } from './projections-stage.ts';
 import { runPtychoStage } from './ptycho-stage.ts';
 import { RunDir } from './run-dir.ts';
@@ -133,7 +133,7 @@ export async function runPipeline3d(opts: Pipeline3dOptions): Promise<Pipeline3d
     epie: { ...opts.epie, alpha: opts.epie?.alpha ?? DEFAULT_SERIES_ALPHA, backend: b },
     warmStart: opts.warmStart ?? true,
     warmIterations: opts.warmIterations ?? DEFAULT_WARM_ITERATIONS,
-    probeModel: probeModelFor(opts.probeInit ?? 'zone-plate', opts.zonePlate, series.manifest),
+    ...probeStartOptions(opts.probeInit ?? 'zone-plate', { zonePlate: opts.zonePlate, sizeM: opts.probeSizeM, manifest: series.manifest }),
     read: opts.read,
     tagOf,
     objectFrom: (i) => (i >= nA ? i - nA : null),

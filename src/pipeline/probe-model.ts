@@ -10,6 +10,7 @@ import type { ComplexArray } from '../core/arrays.ts';
 import { objectPixelSizeM, wavelengthM, type FrameSource } from '../core/frames.ts';
 import { PtyxanesError } from '../core/errors.ts';
 import { zonePlateProbe } from '../sim/probe.ts';
+import type { ProbeInit } from '../ptycho/types.ts';
 
 export interface ZonePlateModel {
   diameterM: number;
@@ -71,4 +72,25 @@ export function probeModelFor(init: 'zone-plate' | 'mean-pattern', zonePlate?: P
   if (init !== 'zone-plate') throw new PtyxanesError('unknown probe initialisation', { field: 'probeInit', expected: "'zone-plate' or 'mean-pattern'", found: String(init) });
   const sim = manifest && !zonePlate ? zonePlateFromManifest(manifest) : null;
   return sim ? zonePlateProbeModel(sim.zp, sim.defocus) : zonePlateProbeModel({ ...PAPER_ZONE_PLATE, ...zonePlate });
+}
+
+/** The probe starts a run may name: the zone-plate model, ePIE's mean-pattern guess, or a generic aperture / Gaussian of a given size. */
+export type ProbeStart = 'zone-plate' | 'mean-pattern' | 'aperture' | 'gaussian';
+export const PROBE_STARTS: readonly ProbeStart[] = ['zone-plate', 'mean-pattern', 'aperture', 'gaussian'];
+
+/**
+ * The ptycho stage's probe options for a start: a model factory for 'zone-plate'
+ * (probeModelFor), a generic guess for 'aperture' (flat disk of diameter `sizeM` at the
+ * sample) or 'gaussian' (FWHM `sizeM`), nothing for 'mean-pattern'. The generic guesses
+ * start ePIE like the mean pattern does (sequential mPIE on the CPU, src/ptycho/options.ts).
+ */
+export function probeStartOptions(start: ProbeStart, o: { zonePlate?: Partial<ZonePlateModel>; sizeM?: number; manifest?: Record<string, unknown> } = {}): { probeModel?: (source: FrameSource) => ComplexArray; probeGuess?: ProbeInit } {
+  if (start === 'aperture' || start === 'gaussian') {
+    if (!(o.sizeM !== undefined && Number.isFinite(o.sizeM) && o.sizeM > 0)) {
+      throw new PtyxanesError(`a ${start} probe start needs its size at the sample`, { field: 'probeSizeM (--probe-size-um)', expected: `the ${start === 'aperture' ? 'aperture diameter' : 'Gaussian FWHM'} in µm, > 0`, found: String(o.sizeM) });
+    }
+    return { probeGuess: start === 'aperture' ? { aperture: { diameterM: o.sizeM } } : { gaussian: { fwhmM: o.sizeM } } };
+  }
+  if (!PROBE_STARTS.includes(start)) throw new PtyxanesError('unknown probe initialisation', { field: 'probeInit', expected: PROBE_STARTS.map((k) => `'${k}'`).join(', '), found: String(start) });
+  return { probeModel: probeModelFor(start, o.zonePlate, o.manifest) };
 }

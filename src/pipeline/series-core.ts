@@ -12,7 +12,7 @@ import type { Backend } from '../gpu/backend.ts';
 import type { CxiReadOptions } from '../io/cxi-read.ts';
 import { reconstructEpie } from '../ptycho/reconstruct.ts';
 import { warmStartInit } from '../ptycho/series.ts';
-import type { EpieOptions, EpieResult } from '../ptycho/types.ts';
+import type { EpieOptions, EpieResult, ProbeInit } from '../ptycho/types.ts';
 import { cropToRegion, registerStack, type StackStrategy } from '../register/stack.ts';
 import { rescaleStack, type RescaledStack } from '../register/rescale.ts';
 
@@ -130,6 +130,8 @@ export interface PtychoStageOptions extends RunControl {
   warmStart: boolean;
   /** Starting probe for energies that are not warm-started (e.g. a zone-plate model); default: ePIE's own (mean pattern). */
   probeModel?: (source: FrameSource) => ComplexArray;
+  /** A generic starting probe (an aperture or Gaussian of a given size) instead of a model; see probeStartOptions. */
+  probeGuess?: ProbeInit;
   /** Iterations for warm-started energies (default: epie.iterations). */
   warmIterations?: number;
   read?: CxiReadOptions;
@@ -137,6 +139,7 @@ export interface PtychoStageOptions extends RunControl {
 
 /** The model probe for a cold start, or ePIE's mean-pattern guess (said in the progress) when the model cannot be sampled. */
 export function modelInit(opts: PtychoStageOptions, source: FrameSource, i: number, total: number): Pick<EpieOptions, 'probeInit'> {
+  if (opts.probeGuess) return { probeInit: opts.probeGuess };
   if (!opts.probeModel) return {};
   try {
     return { probeInit: { zonePlate: opts.probeModel(source) } };

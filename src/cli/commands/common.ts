@@ -15,13 +15,19 @@ export const EPIE_OPTIONS: Record<string, OptionSpec> = {
   beta: { type: 'number', help: 'probe step size (default 1)' },
   'probe-update-start': { type: 'int', meta: 'N', help: 'first iteration with probe updates (default 0)' },
   seed: { type: 'int', help: 'seed of the random position order (default 1)' },
-  'probe-init': { type: 'string', default: 'zone-plate', choices: ['zone-plate', 'mean-pattern'], help: "starting probe: a Fresnel zone-plate model (the simulator's optics for a simulated sample) or the mean diffraction pattern" },
+  'probe-init': { type: 'string', default: 'zone-plate', choices: ['zone-plate', 'mean-pattern', 'aperture', 'gaussian'], help: "starting probe: a Fresnel zone-plate model (the simulator's optics for a simulated sample), the mean diffraction pattern, or a flat-phase aperture (disk) or Gaussian of --probe-size-um at the sample, its power from the data" },
+  'probe-size-um': { type: 'number', meta: 'UM', help: 'size at the sample of an aperture (diameter) or Gaussian (FWHM) --probe-init' },
   'zp-diameter-um': { type: 'number', meta: 'UM', help: 'zone plate diameter (default 400 µm, the paper)' },
   'zp-outer-zone-nm': { type: 'number', meta: 'NM', help: 'outermost zone width (default 200 nm)' },
   'zp-central-stop-um': { type: 'number', meta: 'UM', help: 'central stop diameter (default none)' },
   'zp-defocus-mm': { type: 'number', meta: 'MM', help: 'sample distance downstream of focus (default: that of a --zp-spot-um spot)' },
   'zp-spot-um': { type: 'number', meta: 'UM', help: 'probe (spot) diameter at the sample used to place the focus (default 2 µm)' },
 };
+
+/** --probe-size-um in metres (undefined when not given). */
+export function probeSizeFrom(o: Record<string, unknown>): number | undefined {
+  return o['probe-size-um'] === undefined ? undefined : (o['probe-size-um'] as number) * 1e-6;
+}
 
 /** Zone-plate model overrides from --zp-* flags (undefined when none given). */
 export function zonePlateFrom(o: Record<string, unknown>): Record<string, number> | undefined {

@@ -5,7 +5,8 @@ import { runPipeline2d, type Pipeline2dResult } from '../../pipeline/pipeline2d.
 import { runPipeline3d } from '../../pipeline/pipeline3d.ts';
 import { formatSummary3d } from './pipeline3d-summary.ts';
 import type { CommandModule } from '../main.ts';
-import { BACKEND_OPTION, EPIE_OPTIONS, READ_OPTIONS, energyRange, epieOptionsFrom, readOptionsFrom, zonePlateFrom } from './common.ts';
+import { probeStartOptions } from '../../pipeline/probe-model.ts';
+import { BACKEND_OPTION, EPIE_OPTIONS, READ_OPTIONS, energyRange, epieOptionsFrom, readOptionsFrom, zonePlateFrom, probeSizeFrom } from './common.ts';
 import type { ChainOptions } from '../../pipeline/chain-options.ts';
 
 export const spec: CommandModule['spec'] = {
@@ -113,6 +114,7 @@ export const run: CommandModule['run'] = async ({ options: o, positionals }, io)
     warmStart: !(o['no-warm-start'] as boolean),
     warmIterations: o['warm-iterations'] as number | undefined,
     probeInit: o['probe-init'] as 'zone-plate',
+    probeSizeM: probeSizeFrom(o),
     zonePlate: zonePlateFrom(o),
     pixelSizeM: (o['pixel-size-nm'] as number) * 1e-9,
     allowUpsample: o['allow-upsample'] as boolean,
@@ -126,6 +128,8 @@ export const run: CommandModule['run'] = async ({ options: o, positionals }, io)
     onProgress: rep.onProgress,
     signal: io.signal,
   };
+  // A generic probe start without its size fails here, before a run folder is made.
+  if (chain.probeInit === 'aperture' || chain.probeInit === 'gaussian') probeStartOptions(chain.probeInit, { sizeM: chain.probeSizeM });
   if (kind === '3d') {
     const r = await runPipeline3d({
       ...chain,

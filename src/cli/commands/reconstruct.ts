@@ -3,9 +3,9 @@ import { resolveBackend } from '../../gpu/backend.ts';
 import { discoverSeries } from '../../pipeline/inputs.ts';
 import { runPtychoStage } from '../../pipeline/ptycho-stage.ts';
 import { RunDir } from '../../pipeline/run-dir.ts';
-import { probeModelFor } from '../../pipeline/probe-model.ts';
+import { probeStartOptions } from '../../pipeline/probe-model.ts';
 import type { CommandModule } from '../main.ts';
-import { BACKEND_OPTION, EPIE_OPTIONS, READ_OPTIONS, epieOptionsFrom, readOptionsFrom, zonePlateFrom } from './common.ts';
+import { BACKEND_OPTION, EPIE_OPTIONS, READ_OPTIONS, epieOptionsFrom, probeSizeFrom, readOptionsFrom, zonePlateFrom } from './common.ts';
 
 export const spec: CommandModule['spec'] = {
   name: 'reconstruct',
@@ -25,6 +25,7 @@ export const spec: CommandModule['spec'] = {
   examples: [
     'ptyxanes reconstruct --input samples/generated/2d-small --out runs/recon',
     'ptyxanes reconstruct --input scan.cxi --out runs/scan --iterations 100 --probe-modes 3 --backend gpu',
+    'ptyxanes reconstruct --input scan.cxi --out runs/scan --probe-init aperture --probe-size-um 1.5',
   ],
 };
 
@@ -35,9 +36,11 @@ export const run: CommandModule['run'] = async ({ options: o }, io) => {
   const series = await discoverSeries(o.input as string, read as never);
   const epie = epieOptionsFrom(o);
   const warmStart = !(o['no-warm-start'] as boolean);
+  // Checked before the run folder is made.
+  const probeStart = probeStartOptions(o['probe-init'] as 'zone-plate', { zonePlate: zonePlateFrom(o), sizeM: probeSizeFrom(o), manifest: series.manifest });
   const runDir = await RunDir.open(o.out as string, {
     kind: 'reconstruct',
-    options: { epie, warmStart, warmIterations: o['warm-iterations'], probeInit: o['probe-init'], zonePlate: zonePlateFrom(o), read, backend: o.backend },
+    options: { epie, warmStart, warmIterations: o['warm-iterations'], probeInit: o['probe-init'], probeSizeM: probeSizeFrom(o), zonePlate: zonePlateFrom(o), read, backend: o.backend },
     inputs: series.files,
     resume: o.resume as boolean,
     force: o.force as boolean,
@@ -48,7 +51,7 @@ export const run: CommandModule['run'] = async ({ options: o }, io) => {
   const records = await runPtychoStage(runDir, series.entries, {
     epie: { ...epie, backend: backend.kind },
     warmStart,
-    probeModel: probeModelFor(o['probe-init'] as 'zone-plate', zonePlateFrom(o), series.manifest),
+    ...probeStart,
     warmIterations: o['warm-iterations'] as number | undefined,
     read: read as never,
     onProgress: rep.onProgress,
