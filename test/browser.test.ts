@@ -64,5 +64,6 @@ describe.runIf(haveChromium || requireGpu)('browser (Chromium + WebGPU)', () => 
     }
     expect(result.checks!.checksError, 'browser-side stage checks').toBeUndefined();
     expect(result.checks!.fftFrames).toBe(4);
+    expect(result.checks!.cpuFftWasm, 'the CPU FFT runs its WebAssembly SIMD kernel in the tab').toBe(1);
   });
 });

@@ -1,8 +1,9 @@
 // Stage checks run inside the browser tab: the GPU FFT (WGSL through the bundler) against
-// the CPU twin (fft.js) on the same data.
+// the CPU twin on the same data; the CPU FFT's WebAssembly SIMD kernel (compiled in the tab)
+// against its JavaScript fallback.
 import type { GpuContext } from '../../src/gpu/context.ts';
 import { GpuFft2d } from '../../src/fft/fft.gpu.ts';
-import { fft2dCpu } from '../../src/fft/fft.cpu.ts';
+import { CpuFft2d, fft2dCpu } from '../../src/fft/fft.cpu.ts';
 
 function relL2(a: Float32Array, b: Float32Array): number {
   let num = 0;
@@ -29,5 +30,7 @@ export async function runChecks(ctx: GpuContext): Promise<Record<string, number>
   const gpu = await ctx.readFloat32(buf);
   buf.destroy();
   plan.dispose();
-  return { fftGpuVsCpuRelError: relL2(gpu, cpu), fftFrames: batch };
+  const viaJs = Float32Array.from(data);
+  new CpuFft2d(h, w, 'js').transformBatch(viaJs, 'forward', batch);
+  return { fftGpuVsCpuRelError: relL2(gpu, cpu), fftFrames: batch, cpuFftWasm: new CpuFft2d(h, w).engine === 'wasm' ? 1 : 0, fftWasmVsJsRelError: relL2(cpu, viaJs) };
 }
