@@ -1,7 +1,7 @@
 /**
  * Batched 2D FFT benchmark: frames/s for batch 64 at 128², 256², 512² on the GPU path
  * (GpuFft2d.encode, data resident on the device, GPU time), the CPU single-thread path
- * (fft.js via CpuFft2d) and the CPU multi-thread path (fft2d, worker threads, data in a
+ * (CpuFft2d: WebAssembly SIMD, and its JavaScript radix-4 fallback) and the CPU multi-thread path (fft2d, worker threads, data in a
  * SharedArrayBuffer), their ratios, and a plain complex copy kernel over the same data on
  * the GPU (the memory-bandwidth limit: one read + one write per point).
  *
@@ -61,12 +61,15 @@ interface SizeResult {
   size: string;
   batch: number;
   cpu1FramesPerSec?: number;
+  /** The JavaScript radix-4 fallback (CpuFft2d engine 'js'), one thread. */
+  cpu1JsFramesPerSec?: number;
   cpuThreadsFramesPerSec?: number;
   gpuFramesPerSec?: number;
   copyFramesPerSec?: number;
   copyGBPerSec?: number;
   gpuOverCpu1?: number;
   cpuThreadsOverCpu1?: number;
+  cpu1OverJs?: number;
   gpuOverCopy?: number;
 }
 
@@ -83,6 +86,8 @@ async function copyKernel(ctx: GpuContext, src: GPUBuffer, dst: GPUBuffer, count
     pass.end();
   };
 }
+
+const plan1Engine = () => new CpuFft2d(16, 16).engine;
 
 async function main(): Promise<void> {
   const out: Record<string, unknown> = {
@@ -112,8 +117,10 @@ async function main(): Promise<void> {
     const cleanup: (() => void)[] = [];
     if (!process.argv.includes('--skip-cpu')) {
       const plan = new CpuFft2d(n, n);
+      const jsPlan = new CpuFft2d(n, n, 'js');
       const data = randomFrames(floats, true);
       runners.cpu1 = () => wall(() => plan.transformBatch(data, 'forward', batch));
+      runners.cpu1Js = () => wall(() => jsPlan.transformBatch(data, 'forward', batch));
       runners.cpuThreads = () => wall(() => fft2d(data, [batch, n, n], { direction: 'forward', backend: 'cpu' }));
     }
     if (ctx) {
@@ -131,7 +138,9 @@ async function main(): Promise<void> {
     const ms = await bestInterleaved(runners);
     const fps = (k: string) => (ms[k] === undefined ? undefined : batch / (ms[k] / 1000));
     r.cpu1FramesPerSec = fps('cpu1');
+    r.cpu1JsFramesPerSec = fps('cpu1Js');
     r.cpuThreadsFramesPerSec = fps('cpuThreads');
+    if (r.cpu1FramesPerSec && r.cpu1JsFramesPerSec) r.cpu1OverJs = r.cpu1FramesPerSec / r.cpu1JsFramesPerSec;
     r.gpuFramesPerSec = fps('gpu');
     r.copyFramesPerSec = fps('copy');
     if (ms.copy !== undefined) r.copyGBPerSec = (2 * 4 * floats) / (ms.copy / 1000) / 1e9;
@@ -151,11 +160,12 @@ async function main(): Promise<void> {
     console.log(`adapter: ${out.adapter ?? 'skipped'}${out.gpuTiming ? ` (GPU time by ${out.gpuTiming})` : ''}`);
     console.log(`CPU: ${out.cpuModel}, ${out.cores} cores, ${out.cpuThreads} threads for the multi-thread path; Node ${out.node}; load average ${out.loadAverage1mStart} -> ${out.loadAverage1mEnd}`);
     const f = (v?: number, d = 1) => (v === undefined ? '-' : v.toFixed(d));
-    console.log('size      | CPU 1 thread | CPU threads | GPU fft  | GPU copy (GB/s)  | threads/1 | GPU/CPU1 | GPU/copy');
+    console.log(`CPU 1 thread: ${plan1Engine()} kernel; JS 1 thread: the JavaScript radix-4 fallback`);
+    console.log('size      | CPU 1 thread | JS 1 thread | CPU threads | GPU fft  | GPU copy (GB/s)  | 1/JS  | threads/1 | GPU/CPU1 | GPU/copy');
     for (const r of results) {
       console.log(
-        `${r.size.padEnd(9)} | ${f(r.cpu1FramesPerSec).padStart(12)} | ${f(r.cpuThreadsFramesPerSec).padStart(11)} | ${f(r.gpuFramesPerSec).padStart(8)} | ` +
-          `${`${f(r.copyFramesPerSec, 0)} (${f(r.copyGBPerSec, 2)})`.padStart(16)} | ${f(r.cpuThreadsOverCpu1, 2).padStart(9)} | ${f(r.gpuOverCpu1, 2).padStart(8)} | ${f(r.gpuOverCopy, 3).padStart(8)}`,
+        `${r.size.padEnd(9)} | ${f(r.cpu1FramesPerSec).padStart(12)} | ${f(r.cpu1JsFramesPerSec).padStart(11)} | ${f(r.cpuThreadsFramesPerSec).padStart(11)} | ${f(r.gpuFramesPerSec).padStart(8)} | ` +
+          `${`${f(r.copyFramesPerSec, 0)} (${f(r.copyGBPerSec, 2)})`.padStart(16)} | ${f(r.cpu1OverJs, 2).padStart(5)} | ${f(r.cpuThreadsOverCpu1, 2).padStart(9)} | ${f(r.gpuOverCpu1, 2).padStart(8)} | ${f(r.gpuOverCopy, 3).padStart(8)}`,
       );
     }
     console.log('(frames/s; GPU figures exclude upload/readback: data stays on the device as in ePIE)');
