@@ -91,6 +91,8 @@ export interface ScrambledWork {
    * null on the JavaScript fallback (callers use their own loop).
    */
   readonly modulusDelta: ((k: number, amp: Float32Array, aOff: number, errOut: Float64Array) => void) | null;
+  /** The SIMD kernel's phase ramp on bit-reversed frame k (WasmFft2d.rampMultiply), null on the fallback. */
+  readonly rampMultiply: ((k: number, rx: Float64Array, ry: Float64Array, scale: number) => void) | null;
 }
 
 export function scrambledWork(height: number, width: number, frames: number, engine: 'auto' | 'wasm' | 'js' = 'auto'): ScrambledWork {
@@ -103,6 +105,7 @@ export function scrambledWork(height: number, width: number, frames: number, eng
       forward: (k) => plan.scrambledForward(k),
       inverse: (k) => plan.scrambledInverse(k),
       modulusDelta: (k, amp, aOff, errOut) => plan.modulusDelta(k, amp, aOff, errOut),
+      rampMultiply: (k, rx, ry, scale) => plan.rampMultiply(k, rx, ry, true, scale),
     };
   }
   const sfft = new ScrambledFft2d(height, width);
@@ -113,5 +116,6 @@ export function scrambledWork(height: number, width: number, frames: number, eng
     forward: (k) => sfft.forward(buf, k * frame),
     inverse: (k) => sfft.inverse(buf, k * frame),
     modulusDelta: null,
+    rampMultiply: null,
   };
 }

@@ -22,6 +22,7 @@ interface FftExports {
   fft2dScrambledInverse(x: number, h: number, w: number, twH: number, ltW: number): void;
   scale(x: number, count: number, s: number): void;
   modulusDelta(x: number, amp: number, n: number, out: number): void;
+  rampMultiply(x: number, h: number, w: number, rx: number, ry: number, s: number): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -99,6 +100,9 @@ export class WasmFft2d {
   private readonly amp: Float32Array;
   private readonly sumsPtr: number;
   private readonly sums: Float64Array;
+  private readonly rampPtr: [number, number];
+  private readonly ramp: [Float64Array, Float64Array];
+  private readonly rev: [Int32Array, Int32Array];
 
   /** Throws when WebAssembly SIMD is unavailable: check wasmFftAvailable() first. */
   constructor(readonly height: number, readonly width: number, readonly frames = 1) {
@@ -120,14 +124,16 @@ export class WasmFft2d {
       tables.push([at, a]);
       return at;
     };
-    this.revH = put(bitReverseTable(height));
-    this.revW = put(bitReverseTable(width));
+    this.rev = [bitReverseTable(width), bitReverseTable(height)];
+    this.revW = put(this.rev[0]);
+    this.revH = put(this.rev[1]);
     this.twH = [put(columnTable(height, -1)), put(columnTable(height, 1))];
     this.ltW = [put(lineTable(width, -1)), put(lineTable(width, 1))];
     this.frameFloats = 2 * height * width;
     for (let i = 0; i < frames; i++) this.framePtr.push(place(4 * this.frameFloats));
     this.ampPtr = place(4 * height * width);
     this.sumsPtr = place(16);
+    this.rampPtr = [place(16 * width), place(16 * height)];
     const need = Math.ceil(top / 65536) - mem.buffer.byteLength / 65536;
     if (need > 0) mem.grow(need);
     for (const [at, a] of tables) {
@@ -137,6 +143,7 @@ export class WasmFft2d {
     for (const p of this.framePtr) this.views.push(new Float32Array(mem.buffer, p, this.frameFloats));
     this.amp = new Float32Array(mem.buffer, this.ampPtr, height * width);
     this.sums = new Float64Array(mem.buffer, this.sumsPtr, 2);
+    this.ramp = [new Float64Array(mem.buffer, this.rampPtr[0], 2 * width), new Float64Array(mem.buffer, this.rampPtr[1], 2 * height)];
   }
 
   /** All frame buffers as one array (they are contiguous): frame i starts at i·frameFloats. */
@@ -178,6 +185,26 @@ export class WasmFft2d {
     this.ex.modulusDelta(this.framePtr[i], this.ampPtr, n, this.sumsPtr);
     errOut[0] += this.sums[0];
     errOut[1] += this.sums[1];
+  }
+
+  /**
+   * Frame i ← frame i · ry[row]·rx[col] · scale: a separable phase ramp (a Fourier shift),
+   * rx (w) and ry (h) interleaved complex in natural order; `bitReversed`: the frame is in
+   * the scrambled order (scrambledForward's output).
+   */
+  rampMultiply(i: number, rx: Float64Array, ry: Float64Array, bitReversed: boolean, scale = 1): void {
+    const tabs = [rx, ry];
+    for (let a = 0; a < 2; a++) {
+      const t = tabs[a];
+      const dst = this.ramp[a];
+      const rev = this.rev[a];
+      for (let j = 0; j < rev.length; j++) {
+        const q = bitReversed ? rev[j] : j;
+        dst[2 * j] = t[2 * q];
+        dst[2 * j + 1] = t[2 * q + 1];
+      }
+    }
+    this.ex.rampMultiply(this.framePtr[i], this.height, this.width, this.rampPtr[0], this.rampPtr[1], scale);
   }
 
   /** Copies a frame at float offset `offset` of `data` through buffer 0 and back. */

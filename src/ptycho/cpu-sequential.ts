@@ -39,6 +39,16 @@ export function fourierShiftScrambled(work: ScrambledWork, data: Float32Array, K
   const { revH, revW, buf: scratch } = work;
   const inv = 1 / (h * w);
   scratch.set(data.subarray(0, K * frame));
+  if (work.rampMultiply) {
+    // SIMD kernel: the ramp (with the inverse's 1/(h·w)) inside the module.
+    for (let k = 0; k < K; k++) {
+      work.forward(k);
+      work.rampMultiply(k, rx, ry, inv);
+      work.inverse(k);
+    }
+    data.set(scratch.subarray(0, K * frame));
+    return;
+  }
   for (let k = 0; k < K; k++) {
     work.forward(k);
     for (let r = 0, p = k * frame; r < h; r++) {

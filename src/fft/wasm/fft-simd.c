@@ -322,5 +322,31 @@ void modulusDelta(float *x, const float *amp, int n, double *out) {
   out[1] += wasm_f64x2_extract_lane(sumI, 0);
 }
 
+/* a·b for one complex value per f64x2. */
+static inline V cmul64(V a, V b) {
+  V br = wasm_i64x2_shuffle(b, b, 0, 0);
+  V bi = wasm_f64x2_mul(wasm_i64x2_shuffle(b, b, 1, 1), wasm_f64x2_make(-1.0, 1.0));
+  return wasm_f64x2_add(wasm_f64x2_mul(a, br), wasm_f64x2_mul(wasm_i64x2_shuffle(a, a, 1, 0), bi));
+}
+
+/*
+ * x[r][c] ← x[r][c]·ry[r]·rx[c]·s on one h×w frame (a separable phase ramp: a Fourier shift);
+ * rx (w) and ry (h) interleaved complex float64, in the frame's order (the host permutes them
+ * for bit-reversed frames). In float64 like the JavaScript twin: the GPU/CPU agreement tests
+ * of the momentum rule amplify float32 rounding here past their 1e-4.
+ */
+__attribute__((export_name("rampMultiply")))
+void rampMultiply(float *x, int h, int w, const double *rx, const double *ry, double s) {
+  for (int r = 0; r < h; r++) {
+    V y = wasm_f64x2_mul(wasm_v128_load(ry + 2 * r), wasm_f64x2_splat(s));
+    float *p = x + 2 * r * w;
+    for (int c = 0; c < w; c++) {
+      V e = cmul64(wasm_v128_load(rx + 2 * c), y);
+      V v = wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(p + 2 * c));
+      wasm_v128_store64_lane(p + 2 * c, wasm_f32x4_demote_f64x2_zero(cmul64(v, e)), 0);
+    }
+  }
+}
+
 __attribute__((export_name("scale")))
 void scaleExport(float *x, int count, float s) { scale(x, count, s); }
