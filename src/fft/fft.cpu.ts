@@ -36,12 +36,15 @@ export class CpuFft2d {
     this.width = width;
     this.wasm = engine !== 'js' && (engine === 'wasm' || wasmFftAvailable()) ? new WasmFft2d(height, width) : null;
     this.engine = this.wasm ? 'wasm' : 'js';
-    this.revH = bitReverseTable(height);
-    this.revW = height === width ? this.revH : bitReverseTable(width);
-    this.twFwdW = twiddleTable(width, -1);
-    this.twInvW = twiddleTable(width, 1);
-    this.twFwdH = height === width ? this.twFwdW : twiddleTable(height, -1);
-    this.twInvH = height === width ? this.twInvW : twiddleTable(height, 1);
+    // The JavaScript path's tables, only where it runs.
+    const js = !this.wasm;
+    const none64 = new Float64Array(0);
+    this.revH = js ? bitReverseTable(height) : new Int32Array(0);
+    this.revW = js ? (height === width ? this.revH : bitReverseTable(width)) : this.revH;
+    this.twFwdW = js ? twiddleTable(width, -1) : none64;
+    this.twInvW = js ? twiddleTable(width, 1) : none64;
+    this.twFwdH = js ? (height === width ? this.twFwdW : twiddleTable(height, -1)) : none64;
+    this.twInvH = js ? (height === width ? this.twInvW : twiddleTable(height, 1)) : none64;
     this.scratch = new Float64Array(this.wasm ? 0 : 2 * height * width);
   }
 

@@ -61,6 +61,14 @@ export function wasmFftAvailable(): boolean {
   return wasmFftModule() !== null;
 }
 
+// Tables per size and sign, built once per process (plans are made per call in places).
+const tableCache = new Map<string, Float32Array | Int32Array>();
+function cached<T extends Float32Array | Int32Array>(key: string, make: () => T): T {
+  let t = tableCache.get(key) as T | undefined;
+  if (!t) tableCache.set(key, (t = make()));
+  return t;
+}
+
 /** Line-stage twiddle vectors of lineDit/lineDif (see fft-simd.c): 8·m floats per stage m = n/4, n/16, … ≥ 2. */
 function lineTable(n: number, sign: 1 | -1): Float32Array {
   const parts: number[] = [];
@@ -124,11 +132,11 @@ export class WasmFft2d {
       tables.push([at, a]);
       return at;
     };
-    this.rev = [bitReverseTable(width), bitReverseTable(height)];
+    this.rev = [cached(`rev${width}`, () => bitReverseTable(width)), cached(`rev${height}`, () => bitReverseTable(height))];
     this.revW = put(this.rev[0]);
     this.revH = put(this.rev[1]);
-    this.twH = [put(columnTable(height, -1)), put(columnTable(height, 1))];
-    this.ltW = [put(lineTable(width, -1)), put(lineTable(width, 1))];
+    this.twH = [put(cached(`col${height}-`, () => columnTable(height, -1))), put(cached(`col${height}+`, () => columnTable(height, 1)))];
+    this.ltW = [put(cached(`line${width}-`, () => lineTable(width, -1))), put(cached(`line${width}+`, () => lineTable(width, 1)))];
     this.frameFloats = 2 * height * width;
     for (let i = 0; i < frames; i++) this.framePtr.push(place(4 * this.frameFloats));
     this.ampPtr = place(4 * height * width);

@@ -10,7 +10,7 @@ import { CpuFft2d } from '../fft/index.ts';
 import { throwIfAborted } from '../core/progress.ts';
 import type { ResolvedCorrelationOptions } from './options.ts';
 import { packImage, packPair, type PairSet } from './pairs.ts';
-import { correlationAt, crossPowerSpectrum } from './cross-power.ts';
+import { PHASE_EPS2, correlationAt, crossPowerSpectrum } from './cross-power.ts';
 import { kernelAt, upsampleGeometry, wrapShift, type UpsampleGeometry } from './upsampled-dft.ts';
 import { ChirpZ } from './chirp-z.ts';
 import { window2d } from './window.ts';
@@ -103,12 +103,14 @@ export class PairCorrelator {
 
   /**
    * One reference for all pairs: its spectrum F once per set, then the two moving images in
-   * one FFT, Z = G₀ + i·G₁, and for each pair the packed spectrum F + i·G_q that packPair's
-   * frame would have given (the FFT is linear), so everything downstream is unchanged.
-   * One forward FFT per two pairs instead of two.
+   * one FFT, Z = G₀ + i·G₁, and in one pass over half the spectrum (the rest by Hermitian
+   * symmetry: both images are real) for each pair the packed spectrum F + i·G_q that
+   * packPair's frame would have given (the FFT is linear, so everything downstream is
+   * unchanged), the cross-power P_q, the powers, and x = P₀ + i·P₁ for the shared inverse FFT.
+   * One forward FFT per two pairs instead of two, and one elementwise pass instead of four.
    */
-  private sharedReferenceSpectra(set: PairSet, i: number, count: number): void {
-    const { plan, win, z } = this;
+  private sharedReferenceSpectra(set: PairSet, i: number, count: number, phase: boolean): { refPower: number; movPower: number }[] {
+    const { plan, win, z, p } = this;
     const { fftH: hh, fftW: ww } = set;
     if (this.refOf !== set.ref || this.refMaskOf !== set.refMask) {
       this.refSpec ??= new Float32Array(2 * hh * ww);
@@ -119,33 +121,85 @@ export class PairCorrelator {
       this.refMaskOf = set.refMask;
     }
     const f = this.refSpec!;
-    const m = this.x; // scratch until the inverse FFT below
+    const m = this.x; // in: the moving pair's spectrum; out: P₀ + i·P₁ (each a, b read before written)
     packImage(set, 'moving', i, win, m, 0);
     if (count === 2) packImage(set, 'moving', i + 1, win, m, 1);
     else for (let k = 1; k < m.length; k += 2) m[k] = 0;
     plan.transform(m, 'forward');
-    const z0 = z[0];
-    const z1 = z[1];
-    for (let kr = 0; kr < hh; kr++) {
+    const [z0, z1] = z;
+    const [p0, p1] = p;
+    const two = count === 2;
+    let refPower = 0;
+    let mov0 = 0;
+    let mov1 = 0;
+    for (let kr = 0; kr <= hh / 2; kr++) {
       const ao = 2 * kr * ww;
       const bo = 2 * ((hh - kr) % hh) * ww;
-      for (let kc = 0; kc < ww; kc++) {
+      // Rows 0 and H/2 are their own mirror: their first half (to W/2) covers them.
+      const last = kr === 0 || 2 * kr === hh ? ww / 2 : ww - 1;
+      for (let kc = 0; kc <= last; kc++) {
         const a = ao + 2 * kc;
         const b = kc === 0 ? bo : bo + 2 * (ww - kc);
+        const weight = a === b ? 1 : 2;
+        const fr = f[a];
+        const fi = f[a + 1];
+        const mar = m[a], mai = m[a + 1], mbr = m[b], mbi = m[b + 1];
         // G₀ = (Z[k] + conj Z[−k]) / 2, G₁ = (Z[k] − conj Z[−k]) / (2i)
-        const g0r = 0.5 * (m[a] + m[b]);
-        const g0i = 0.5 * (m[a + 1] - m[b + 1]);
-        // F + i·G
-        z0[a] = f[a] - g0i;
-        z0[a + 1] = f[a + 1] + g0r;
-        if (count === 2) {
-          const g1r = 0.5 * (m[a + 1] + m[b + 1]);
-          const g1i = -0.5 * (m[a] - m[b]);
-          z1[a] = f[a] - g1i;
-          z1[a + 1] = f[a + 1] + g1r;
+        const g0r = 0.5 * (mar + mbr);
+        const g0i = 0.5 * (mai - mbi);
+        const f2 = fr * fr + fi * fi;
+        refPower += weight * f2;
+        // F + i·G at k, and its conjugate at −k.
+        z0[a] = fr - g0i;
+        z0[a + 1] = fi + g0r;
+        z0[b] = fr + g0i;
+        z0[b + 1] = g0r - fi;
+        const g02 = g0r * g0r + g0i * g0i;
+        mov0 += weight * g02;
+        let q0r = fr * g0r + fi * g0i;
+        let q0i = fi * g0r - fr * g0i;
+        if (phase) {
+          const s0 = f2 > PHASE_EPS2 && g02 > PHASE_EPS2 ? 1 / Math.sqrt(f2 * g02) : 0;
+          q0r *= s0;
+          q0i *= s0;
         }
+        p0[a] = q0r;
+        p0[a + 1] = q0i;
+        p0[b] = q0r;
+        p0[b + 1] = -q0i;
+        let q1r = 0;
+        let q1i = 0;
+        if (two) {
+          const g1r = 0.5 * (mai + mbi);
+          const g1i = -0.5 * (mar - mbr);
+          z1[a] = fr - g1i;
+          z1[a + 1] = fi + g1r;
+          z1[b] = fr + g1i;
+          z1[b + 1] = g1r - fi;
+          const g12 = g1r * g1r + g1i * g1i;
+          mov1 += weight * g12;
+          q1r = fr * g1r + fi * g1i;
+          q1i = fi * g1r - fr * g1i;
+          if (phase) {
+            const s1 = f2 > PHASE_EPS2 && g12 > PHASE_EPS2 ? 1 / Math.sqrt(f2 * g12) : 0;
+            q1r *= s1;
+            q1i *= s1;
+          }
+          p1[a] = q1r;
+          p1[a + 1] = q1i;
+          p1[b] = q1r;
+          p1[b + 1] = -q1i;
+        }
+        // x = P₀ + i·P₁ at k; at −k, conj(P₀) + i·conj(P₁).
+        m[a] = q0r - q1i;
+        m[a + 1] = q0i + q1r;
+        m[b] = q0r + q1i;
+        m[b + 1] = q1r - q0i;
       }
     }
+    const powers = [{ refPower, movPower: mov0 }];
+    if (two) powers.push({ refPower, movPower: mov1 });
+    return powers;
   }
 
   /** Pairs i .. i+count−1 (count 1 or 2) of `set` into `out`. */
@@ -154,26 +208,27 @@ export class PairCorrelator {
     const { fftH: hh, fftW: ww } = set;
     const frame = 2 * hh * ww;
     const phase = this.opts.normalization === 'phase';
-    const powers = [];
+    let powers: { refPower: number; movPower: number }[];
     if (set.refCount === 1 && set.refMaskCount <= 1) {
-      this.sharedReferenceSpectra(set, i, count);
+      powers = this.sharedReferenceSpectra(set, i, count, phase);
     } else {
+      powers = [];
       for (let q = 0; q < count; q++) {
         packPair(set, i + q, win, z[q]);
         plan.transform(z[q], 'forward');
+        powers.push(crossPowerSpectrum(z[q], hh, ww, phase, p[q]));
       }
-    }
-    for (let q = 0; q < count; q++) powers.push(crossPowerSpectrum(z[q], hh, ww, phase, p[q]));
-    // x = P0 + i·P1: both correlations are real, so one inverse FFT serves two pairs.
-    const p0 = p[0];
-    const p1 = p[1];
-    if (count === 2) {
-      for (let k = 0; k < frame; k += 2) {
-        x[k] = p0[k] - p1[k + 1];
-        x[k + 1] = p0[k + 1] + p1[k];
+      // x = P0 + i·P1: both correlations are real, so one inverse FFT serves two pairs.
+      const p0 = p[0];
+      const p1 = p[1];
+      if (count === 2) {
+        for (let k = 0; k < frame; k += 2) {
+          x[k] = p0[k] - p1[k + 1];
+          x[k + 1] = p0[k + 1] + p1[k];
+        }
+      } else {
+        x.set(p0);
       }
-    } else {
-      x.set(p0);
     }
     plan.transform(x, 'inverse');
     for (let q = 0; q < count; q++) {

@@ -7,7 +7,7 @@
  * where |F| or |G| ≤ PHASE_EPS (float32 squares underflow below ~1e-19).
  */
 export const PHASE_EPS = 1e-18;
-const PHASE_EPS2 = PHASE_EPS * PHASE_EPS;
+export const PHASE_EPS2 = PHASE_EPS * PHASE_EPS;
 
 /**
  * Writes the (normalised) cross-power spectrum of the packed spectrum `z` (H×W interleaved)
