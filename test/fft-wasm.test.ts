@@ -3,10 +3,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CpuFft2d, WasmFft2d, bitReversedIndex, wasmFftAvailable } from '../src/fft/index.ts';
+import { CpuFft2d, WasmFft2d, bitReversedIndex, useJavaScriptCpuFft, wasmFftAvailable } from '../src/fft/index.ts';
+import { makeSyntheticPtycho, reconstructEpie } from '../src/ptycho/index.ts';
 import { FFT_SIMD_WASM_BASE64 } from '../src/fft/wasm/fft-simd.wasm.ts';
 import { modulusDelta } from '../src/ptycho/kernels.cpu.ts';
 import { fftJs2d, randomComplex, relL2 } from './helpers/fft.ts';
+import { roughObject } from './helpers/ptycho.ts';
 
 const root = join(import.meta.dirname, '..');
 const haveClang = spawnSync('clang-16', ['--version']).status === 0 && spawnSync('wasm-ld-16', ['--version']).status === 0;
@@ -84,6 +86,26 @@ describe('WebAssembly SIMD FFT', () => {
     expect(errW[0]).toBeCloseTo(errJ[0], 4);
     expect(errW[1]).toBeCloseTo(errJ[1], 4);
     expect(errW[0]).toBeGreaterThan(1);
+  });
+
+  it("ePIE's CPU engines give the same reconstruction on the JavaScript fallback (float64 waves) as on the SIMD kernel", async () => {
+    const d = makeSyntheticPtycho({ n: 32, scanX: 6, scanY: 6, seed: 31 });
+    for (const mode of ['sequential', 'parallel'] as const) {
+      // A rough start object, as in the GPU/CPU agreement tests (roughObject's note).
+      const o = { backend: 'cpu' as const, mode, iterations: 3, probeInit: d.probe, objectInit: roughObject(d), seed: 2, threads: 1, batchSize: 8 };
+      const simd = await reconstructEpie(d.source, o);
+      useJavaScriptCpuFft(true);
+      let js;
+      try {
+        expect(new CpuFft2d(32, 32).engine).toBe('js');
+        js = await reconstructEpie(d.source, o);
+      } finally {
+        useJavaScriptCpuFft(false);
+      }
+      expect(relL2(simd.object.data, js.object.data), mode).toBeLessThan(1e-4);
+      expect(relL2(simd.probe.data, js.probe.data), mode).toBeLessThan(1e-4);
+      for (let i = 0; i < 3; i++) expect(Math.abs(simd.errors[i] / js.errors[i] - 1), `${mode} error ${i}`).toBeLessThan(1e-4);
+    }
   });
 
   it('the embedded base64 module is the committed .wasm', () => {

@@ -2,27 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { gpuOrSkip } from './helpers/gpu.ts';
 import { defocusedPupilProbe, makeSyntheticPtycho, normalizedRmsError, reconstructEpie } from '../src/ptycho/index.ts';
 import type { EpieOptions, EpieResult, SyntheticData } from '../src/ptycho/index.ts';
-import { Rng } from '../src/ptycho/order.ts';
+import { roughObject } from './helpers/ptycho.ts';
 import { scanPixels } from '../src/ptycho/geometry.ts';
 import { DEFAULT_REFINE } from '../src/ptycho/positions.ts';
 
 const n = 32;
-
-/**
- * A slightly rough start object: from a perfectly flat object and a band-limited probe the
- * first exit waves are zero outside the pupil, where the modulus constraint then takes its
- * phase from rounding noise (different on every backend). Any real start avoids that.
- */
-function roughObject(d: SyntheticData, shape = d.object.shape) {
-  const rng = new Rng(5);
-  const data = new Float32Array(2 * shape[0] * shape[1]);
-  for (let i = 0; i < data.length; i += 2) {
-    const ph = 0.2 * (rng.next() - 0.5);
-    data[i] = Math.cos(ph);
-    data[i + 1] = Math.sin(ph);
-  }
-  return { data, shape };
-}
 
 function relDiff(a: Float32Array, b: Float32Array): number {
   let num = 0;

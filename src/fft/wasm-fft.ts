@@ -56,9 +56,19 @@ export function wasmFftModule(): WebAssembly.Module | null {
   return compiled;
 }
 
-/** Whether CpuFft2d and the ePIE/registration CPU paths run the WebAssembly SIMD FFT. */
+let forcedJs = false;
+
+/**
+ * Whether new CpuFft2d plans and the ePIE/registration CPU paths run the WebAssembly SIMD FFT.
+ * `useJavaScriptCpuFft(true)` turns it off for plans made afterwards (tests of the fallback;
+ * PTYXANES_CPU_FFT=js does the same for a whole process).
+ */
 export function wasmFftAvailable(): boolean {
-  return wasmFftModule() !== null;
+  return !forcedJs && wasmFftModule() !== null;
+}
+
+export function useJavaScriptCpuFft(on: boolean): void {
+  forcedJs = on;
 }
 
 // Tables per size and sign, built once per process (plans are made per call in places).
