@@ -90,9 +90,10 @@ describe('WebAssembly SIMD FFT', () => {
 
   it("ePIE's CPU engines give the same reconstruction on the JavaScript fallback (float64 waves) as on the SIMD kernel", async () => {
     const d = makeSyntheticPtycho({ n: 32, scanX: 6, scanY: 6, seed: 31 });
-    for (const mode of ['sequential', 'parallel'] as const) {
+    // Sequential mPIE and plain ePIE run their exit wave and update inside the module too.
+    for (const [mode, engine] of [['sequential', 'mpie'], ['sequential', 'epie'], ['parallel', 'epie']] as const) {
       // A rough start object, as in the GPU/CPU agreement tests (roughObject's note).
-      const o = { backend: 'cpu' as const, mode, iterations: 3, probeInit: d.probe, objectInit: roughObject(d), seed: 2, threads: 1, batchSize: 8 };
+      const o = { backend: 'cpu' as const, mode, engine, iterations: 3, probeInit: d.probe, objectInit: roughObject(d), seed: 2, threads: 1, batchSize: 8 };
       const simd = await reconstructEpie(d.source, o);
       useJavaScriptCpuFft(true);
       let js;

@@ -23,7 +23,7 @@ export type { FftDirection } from './validate.ts';
 export { MIN_FFT_SIZE, MAX_FFT_SIZE, checkFftInput, checkFftSize } from './validate.ts';
 export { CpuFft2d, fft2dCpu, type CpuFftEngine } from './fft.cpu.ts';
 export { WasmFft2d, wasmFftAvailable, useJavaScriptCpuFft } from './wasm-fft.ts';
-export { ScrambledFft2d, bitReversedIndex, scrambledWork, type ScrambledWork } from './scrambled.ts';
+export { ScrambledFft2d, bitReversedIndex, scrambledWork, scrambledWorkOn, type ScrambledWork } from './scrambled.ts';
 export { GpuFft2d, type GpuFftOptions } from './fft.gpu.ts';
 export { fft2d, gpuFftPlan, type Fft2dOptions } from './fft2d.ts';
 export { fft2dThreaded, fftWorkerStatus, shutdownFftWorkers, fftThreads } from './fft.workers.ts';

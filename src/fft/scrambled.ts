@@ -96,18 +96,7 @@ export interface ScrambledWork {
 }
 
 export function scrambledWork(height: number, width: number, frames: number, engine: 'auto' | 'wasm' | 'js' = 'auto'): ScrambledWork {
-  const revH = bitReverseTable(height);
-  const revW = height === width ? revH : bitReverseTable(width);
-  if (engine !== 'js' && (engine === 'wasm' || wasmFftAvailable())) {
-    const plan = new WasmFft2d(height, width, frames);
-    return {
-      engine: 'wasm', revH, revW, buf: plan.frameBlock(),
-      forward: (k) => plan.scrambledForward(k),
-      inverse: (k) => plan.scrambledInverse(k),
-      modulusDelta: (k, amp, aOff, errOut) => plan.modulusDelta(k, amp, aOff, errOut),
-      rampMultiply: (k, rx, ry, scale) => plan.rampMultiply(k, rx, ry, true, scale),
-    };
-  }
+  if (engine !== 'js' && (engine === 'wasm' || wasmFftAvailable())) return scrambledWorkOn(new WasmFft2d(height, width, frames));
   const sfft = new ScrambledFft2d(height, width);
   const frame = 2 * height * width;
   const buf = new Float64Array(frames * frame);
@@ -117,5 +106,19 @@ export function scrambledWork(height: number, width: number, frames: number, eng
     inverse: (k) => sfft.inverse(buf, k * frame),
     modulusDelta: null,
     rampMultiply: null,
+  };
+}
+
+/** ScrambledWork on the frames of an existing SIMD plan (callers that keep more of their data in its memory). */
+export function scrambledWorkOn(plan: WasmFft2d): ScrambledWork {
+  return {
+    engine: 'wasm',
+    revH: bitReverseTable(plan.height),
+    revW: bitReverseTable(plan.width),
+    buf: plan.frameBlock(),
+    forward: (k) => plan.scrambledForward(k),
+    inverse: (k) => plan.scrambledInverse(k),
+    modulusDelta: (k, amp, aOff, errOut) => plan.modulusDelta(k, amp, aOff, errOut),
+    rampMultiply: (k, rx, ry, scale) => plan.rampMultiply(k, rx, ry, true, scale),
   };
 }

@@ -23,6 +23,8 @@ interface FftExports {
   scale(x: number, count: number, s: number): void;
   modulusDelta(x: number, amp: number, n: number, out: number): void;
   rampMultiply(x: number, h: number, w: number, rx: number, ry: number, s: number): void;
+  exitWave(probe: number, obj: number, objW: number, ix: number, iy: number, h: number, w: number, psi: number, out: number): void;
+  updateRpie(dpsi: number, probe: number, obj: number, objW: number, ix: number, iy: number, h: number, w: number, a: number, gO: number, maxP: number, b: number, gP: number, maxO: number): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -122,8 +124,14 @@ export class WasmFft2d {
   private readonly ramp: [Float64Array, Float64Array];
   private readonly rev: [Int32Array, Int32Array];
 
-  /** Throws when WebAssembly SIMD is unavailable: check wasmFftAvailable() first. */
-  constructor(readonly height: number, readonly width: number, readonly frames = 1) {
+  private readonly extras: Float32Array[] = [];
+
+  /**
+   * Throws when WebAssembly SIMD is unavailable: check wasmFftAvailable() first.
+   * `extraFloats`: sizes of further float32 arrays placed in the plan's memory (`extra(i)`),
+   * for callers whose kernels run here too (ePIE's object and probe).
+   */
+  constructor(readonly height: number, readonly width: number, readonly frames = 1, extraFloats: number[] = []) {
     checkFftSize(height, 'height');
     checkFftSize(width, 'width');
     const mod = wasmFftModule();
@@ -152,6 +160,7 @@ export class WasmFft2d {
     this.ampPtr = place(4 * height * width);
     this.sumsPtr = place(16);
     this.rampPtr = [place(16 * width), place(16 * height)];
+    const extraPtr = extraFloats.map((n) => place(4 * n));
     const need = Math.ceil(top / 65536) - mem.buffer.byteLength / 65536;
     if (need > 0) mem.grow(need);
     for (const [at, a] of tables) {
@@ -162,6 +171,33 @@ export class WasmFft2d {
     this.amp = new Float32Array(mem.buffer, this.ampPtr, height * width);
     this.sums = new Float64Array(mem.buffer, this.sumsPtr, 2);
     this.ramp = [new Float64Array(mem.buffer, this.rampPtr[0], 2 * width), new Float64Array(mem.buffer, this.rampPtr[1], 2 * height)];
+    for (let i = 0; i < extraFloats.length; i++) this.extras.push(new Float32Array(mem.buffer, extraPtr[i], extraFloats[i]));
+  }
+
+  /** Extra array i (see the constructor), a view into the plan's memory. */
+  extra(i: number): Float32Array {
+    return this.extras[i];
+  }
+
+  private ptr(view: Float32Array): number {
+    if (view.buffer !== this.ex.memory.buffer) throw new Error('WasmFft2d: array not in this plan\'s memory');
+    return view.byteOffset;
+  }
+
+  /**
+   * ePIE's exit wave for one mode: frame i ← P·O over the h×w window of `obj` (row stride
+   * objW complex) at (ix, iy); maxOut[0] = max|P|², maxOut[1] = max|O|². `probe` and `obj`
+   * are extra arrays of this plan (kernels.cpu.ts exitWave is the JavaScript twin).
+   */
+  exitWave(probe: Float32Array, obj: Float32Array, objW: number, ix: number, iy: number, i: number, maxOut: Float64Array): void {
+    this.ex.exitWave(this.ptr(probe), this.ptr(obj), objW, ix, iy, this.height, this.width, this.framePtr[i], this.sumsPtr);
+    maxOut[0] = this.sums[0];
+    maxOut[1] = this.sums[1];
+  }
+
+  /** ePIE/rPIE update for one mode from Δψ in frame i (kernels-rpie.cpu.ts updateSequentialRpie, K = 1, is the twin). */
+  updateRpie(i: number, probe: Float32Array, obj: Float32Array, objW: number, ix: number, iy: number, a: number, gO: number, maxP: number, b: number, gP: number, maxO: number): void {
+    this.ex.updateRpie(this.framePtr[i], this.ptr(probe), this.ptr(obj), objW, ix, iy, this.height, this.width, a, gO, maxP, b, gP, maxO);
   }
 
   /** All frame buffers as one array (they are contiguous): frame i starts at i·frameFloats. */

@@ -7,7 +7,7 @@
  * equal to shifting a fixed-frame probe both ways, at half the FFTs. Positions on whole
  * pixels cost no shift at all. The probe is shifted back only when read.
  */
-import { CpuFft2d, scrambledWork, type ScrambledWork } from '../fft/index.ts';
+import { CpuFft2d, WasmFft2d, scrambledWork, scrambledWorkOn, wasmFftAvailable, type ScrambledWork } from '../fft/index.ts';
 import { throwIfAborted } from '../core/progress.ts';
 import type { EngineSetup, EngineState, EpieEngine, IterationError } from './engine.ts';
 import { applyRamp, exitWave, fillRamp, modulusDelta, updateSequential } from './kernels.cpu.ts';
@@ -77,6 +77,8 @@ export class CpuSequentialEngine implements EpieEngine {
   private readonly obj: Float32Array;
   private readonly probe: Float32Array;
   private readonly work: ScrambledWork;
+  /** One mode with WebAssembly SIMD: object, probe and wave live in this plan's memory and the exit wave and update run there too. */
+  private readonly kernels: WasmFft2d | null;
   private readonly power: Float64Array;
   private readonly rx: Float64Array;
   private readonly ry: Float64Array;
@@ -91,9 +93,19 @@ export class CpuSequentialEngine implements EpieEngine {
 
   constructor(private readonly s: EngineSetup) {
     const { height: h, width: w } = s.store;
-    this.obj = Float32Array.from(s.object);
-    this.probe = Float32Array.from(s.probe);
-    this.work = scrambledWork(h, w, s.modes);
+    if (s.modes === 1 && wasmFftAvailable()) {
+      this.kernels = new WasmFft2d(h, w, 1, [s.object.length, s.probe.length]);
+      this.obj = this.kernels.extra(0);
+      this.obj.set(s.object);
+      this.probe = this.kernels.extra(1);
+      this.probe.set(s.probe);
+      this.work = scrambledWorkOn(this.kernels);
+    } else {
+      this.kernels = null;
+      this.obj = Float32Array.from(s.object);
+      this.probe = Float32Array.from(s.probe);
+      this.work = scrambledWork(h, w, s.modes);
+    }
     this.power = new Float64Array(h * w);
     this.rx = new Float64Array(2 * w);
     this.ry = new Float64Array(2 * h);
@@ -107,7 +119,7 @@ export class CpuSequentialEngine implements EpieEngine {
     const w = store.width;
     const n = h * w;
     const frame = 2 * n;
-    const { obj, probe, power, maxOut, errOut, work } = this;
+    const { obj, probe, power, maxOut, errOut, work, kernels } = this;
     const psi = work.buf;
     const objW = scan.objectWidth;
     errOut.fill(0);
@@ -124,14 +136,19 @@ export class CpuSequentialEngine implements EpieEngine {
           this.curDx = scan.dx[j];
           this.curDy = scan.dy[j];
         }
-        exitWave(probe, 0, K, h, w, obj, objW, scan.ix[j], scan.iy[j], psi, power, maxOut);
+        if (kernels) kernels.exitWave(probe, obj, objW, scan.ix[j], scan.iy[j], 0, maxOut);
+        else exitWave(probe, 0, K, h, w, obj, objW, scan.ix[j], scan.iy[j], psi, power, maxOut);
         // Fourier space stays bit-reversed (the store's order); the unnormalised inverse's n is folded into a, b.
         for (let k = 0; k < K; k++) work.forward(k);
         if (K === 1 && work.modulusDelta) work.modulusDelta(0, amp, (j - base) * n, errOut);
         else modulusDelta(psi, K, n, amp, (j - base) * n, errOut);
         for (let k = 0; k < K; k++) work.inverse(k);
         if (refine && refiner) positionTerms(probe, 0, K, h, w, obj, objW, scan.ix[j], scan.iy[j], psi, 1 / n, refiner.sums, 4 * j);
-        if (rule.objectGamma === 1 && rule.probeGamma === 1) {
+        if (kernels && maxOut[0] > 0) {
+          // ePIE is the rPIE step with γ = 1: a/maxP and b/maxO.
+          const b = updateProbe && maxOut[1] > 0 ? beta / n : 0;
+          kernels.updateRpie(0, probe, obj, objW, scan.ix[j], scan.iy[j], alpha / n, rule.objectGamma, maxOut[0], b, rule.probeGamma, maxOut[1]);
+        } else if (rule.objectGamma === 1 && rule.probeGamma === 1) {
           const a = maxOut[0] > 0 ? alpha / (n * maxOut[0]) : 0;
           const b = updateProbe && maxOut[1] > 0 ? beta / (n * maxOut[1]) : 0;
           updateSequential(psi, probe, 0, K, h, w, obj, objW, scan.ix[j], scan.iy[j], a, b);

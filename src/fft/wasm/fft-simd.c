@@ -348,5 +348,69 @@ void rampMultiply(float *x, int h, int w, const double *rx, const double *ry, do
   }
 }
 
+/* |a|² in both lanes, one complex value per f64x2. */
+static inline V abs2x(V a) {
+  V sq = wasm_f64x2_mul(a, a);
+  return wasm_f64x2_add(sq, wasm_i64x2_shuffle(sq, sq, 1, 0));
+}
+
+static inline V load1(const float *p) { return wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(p)); }
+static inline void store1(float *p, V a) { wasm_v128_store64_lane(p, wasm_f32x4_demote_f64x2_zero(a), 0); }
+
+/*
+ * ePIE's exit wave for one probe mode (src/ptycho/kernels.cpu.ts exitWave, K = 1): ψ = P·O over
+ * the h×w window of the object (row stride objW complex) at (ix, iy); out[0] = max |P|²,
+ * out[1] = max |O|² over the window. float64 arithmetic on float32 data, like the JavaScript twin.
+ */
+__attribute__((export_name("exitWave")))
+void exitWave(const float *probe, const float *obj, int objW, int ix, int iy, int h, int w, float *psi, double *out) {
+  V maxP = wasm_f64x2_splat(0.0), maxO = wasm_f64x2_splat(0.0);
+  for (int r = 0; r < h; r++) {
+    const float *o = obj + 2 * ((iy + r) * objW + ix);
+    const float *p = probe + 2 * r * w;
+    float *q = psi + 2 * r * w;
+    for (int c = 0; c < 2 * w; c += 2) {
+      V ov = load1(o + c), pv = load1(p + c);
+      maxO = wasm_f64x2_pmax(maxO, abs2x(ov));
+      maxP = wasm_f64x2_pmax(maxP, abs2x(pv));
+      store1(q + c, cmul64(pv, ov));
+    }
+  }
+  out[0] = wasm_f64x2_extract_lane(maxP, 0);
+  out[1] = wasm_f64x2_extract_lane(maxO, 0);
+}
+
+/*
+ * ePIE / rPIE update for one probe mode (kernels-rpie.cpu.ts updateSequentialRpie, K = 1):
+ *   O += a·P*·Δψ / ((1 − γO)|P|² + γO·maxP);  P += b·O*·Δψ / ((1 − γP)|O|² + γP·maxO) if b > 0,
+ * with the object value before this update. γ = 1 is plain ePIE's step.
+ */
+__attribute__((export_name("updateRpie")))
+void updateRpie(const float *dpsi, float *probe, float *obj, int objW, int ix, int iy, int h, int w,
+                double a, double gO, double maxP, double b, double gP, double maxO) {
+  const V kO = wasm_f64x2_splat(1.0 - gO), cO = wasm_f64x2_splat(gO * maxP);
+  const V kP = wasm_f64x2_splat(1.0 - gP), cP = wasm_f64x2_splat(gP * maxO);
+  const V av = wasm_f64x2_splat(a), bv = wasm_f64x2_splat(b);
+  const V pm = wasm_f64x2_make(1.0, -1.0);
+  for (int r = 0; r < h; r++) {
+    float *o = obj + 2 * ((iy + r) * objW + ix);
+    float *p = probe + 2 * r * w;
+    const float *d = dpsi + 2 * r * w;
+    for (int c = 0; c < 2 * w; c += 2) {
+      V ov = load1(o + c), pv = load1(p + c), dv = load1(d + c);
+      V dsw = wasm_i64x2_shuffle(dv, dv, 1, 0);
+      /* conj(P)·Δψ and conj(O)·Δψ */
+      V pd = wasm_f64x2_add(wasm_f64x2_mul(dv, wasm_i64x2_shuffle(pv, pv, 0, 0)), wasm_f64x2_mul(dsw, wasm_f64x2_mul(wasm_i64x2_shuffle(pv, pv, 1, 1), pm)));
+      V sO = wasm_f64x2_div(av, wasm_f64x2_add(wasm_f64x2_mul(kO, abs2x(pv)), cO));
+      store1(o + c, wasm_f64x2_add(ov, wasm_f64x2_mul(sO, pd)));
+      if (b > 0) {
+        V od = wasm_f64x2_add(wasm_f64x2_mul(dv, wasm_i64x2_shuffle(ov, ov, 0, 0)), wasm_f64x2_mul(dsw, wasm_f64x2_mul(wasm_i64x2_shuffle(ov, ov, 1, 1), pm)));
+        V sP = wasm_f64x2_div(bv, wasm_f64x2_add(wasm_f64x2_mul(kP, abs2x(ov)), cP));
+        store1(p + c, wasm_f64x2_add(pv, wasm_f64x2_mul(sP, od)));
+      }
+    }
+  }
+}
+
 __attribute__((export_name("scale")))
 void scaleExport(float *x, int count, float s) { scale(x, count, s); }
