@@ -24,6 +24,7 @@ import { runPtychoStage } from './ptycho-stage.ts';
 import { RunDir } from './run-dir.ts';
 import { chainResultOptions, type ChainOptions } from './chain-options.ts';
 import { writeCutaway } from './cutaway.ts';
+import { writeHighStateRegions, type HighStateRegions } from './regions3d.ts';
 import { smoothVolumes } from './smooth.ts';
 import { denoiseSpectra } from './spectral-denoise.ts';
 import { loadTomoStage, loadVolumeStack, runTomoStage, type TomoStageResult } from './tomo-stage.ts';
@@ -84,6 +85,8 @@ export interface Pipeline3dResult {
   xanes: XanesResult['summary'];
   edgeModel: EdgeModel;
   warnings: string[];
+  /** Segmented > Ni³⁺ regions inside the crystals (regions3d.ts). */
+  regions: HighStateRegions;
   truth?: TruthComparison3d;
   timingsS: Record<string, number>;
   files: { oxidationState: string; uncertainty: string; fitStatus: string; histogramPng: string; slicesPng: string; cutawayPng: string; resultsH5: string; summary: string };
@@ -200,7 +203,9 @@ export async function runPipeline3d(opts: Pipeline3dOptions): Promise<Pipeline3d
   await writeOrthogonalSlices(stdSlices, { data: xanes.oxidationStateStd, shape }, 'standard error (valence)', undefined, 'viridis');
   const cutawayPng = `${xdir}/oxidation_state_cutaway.png`;
   await writeCutaway(cutawayPng, { data: xanes.oxidationState, shape }, { range: [2, 3.5], cmap: 'valence', label: 'Ni oxidation state' });
-  await run.stage('xanes', async () => ({ outputs: [...xanesFiles, slicesPng, stdSlices, cutawayPng], info: { ...xanes.summary } }), { startedMs: t });
+  const regions = await writeHighStateRegions(xdir, xanes.oxidationState, xanes.edgeStep, shape, grid.pixelSizeM);
+  const regionFiles = regions.files ? Object.values(regions.files) : [];
+  await run.stage('xanes', async () => ({ outputs: [...xanesFiles, slicesPng, stdSlices, cutawayPng, ...regionFiles], info: { ...xanes.summary } }), { startedMs: t });
   lap('xanes', t);
 
   t = Date.now();
@@ -220,6 +225,7 @@ export async function runPipeline3d(opts: Pipeline3dOptions): Promise<Pipeline3d
     xanes: xanes.summary,
     edgeModel: xanes.edgeModel,
     warnings: xanes.warnings,
+    regions,
     truth,
     timingsS: timings,
     files: {
