@@ -19,6 +19,7 @@ import { energyTag, type SeriesEntry } from './inputs.ts';
 import { angleTag, discoverTomoSeries } from './inputs3d.ts';
 import { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './pipeline2d.ts';
 import { probeModelFor } from './probe-model.ts';
+import { DEFAULT_3D_COLD_ITERATIONS } from './ptycho3d-defaults.ts';
 import { buildProjections, type ProjectionGrid } from './projections-stage.ts';
 import { runPtychoStage } from './ptycho-stage.ts';
 import { RunDir } from './run-dir.ts';
@@ -94,8 +95,10 @@ export interface Pipeline3dResult {
 }
 
 function resultOptions(o: Pipeline3dOptions): Record<string, unknown> {
+  const chain = chainResultOptions(o);
   return {
-    ...chainResultOptions(o),
+    ...chain,
+    epie: { ...(chain.epie as object), iterations: o.epie?.iterations ?? DEFAULT_3D_COLD_ITERATIONS },
     sirtIterations: o.sirtIterations ?? DEFAULT_3D_SIRT_ITERATIONS,
     smoothSigmaVoxels: o.smoothSigmaVoxels ?? DEFAULT_SMOOTH_SIGMA_VOXELS,
     spectralComponents: o.spectralComponents ?? DEFAULT_SPECTRAL_COMPONENTS,
@@ -133,7 +136,7 @@ export async function runPipeline3d(opts: Pipeline3dOptions): Promise<Pipeline3d
   const flat = series.entries.flat();
   const tagOf = (e: SeriesEntry) => `${energyTag(e.energyEv)}/${angleTag(e.angleDeg!)}`;
   await runPtychoStage(run, flat, {
-    epie: { ...opts.epie, alpha: opts.epie?.alpha ?? DEFAULT_SERIES_ALPHA, backend: b },
+    epie: { ...opts.epie, iterations: opts.epie?.iterations ?? DEFAULT_3D_COLD_ITERATIONS, alpha: opts.epie?.alpha ?? DEFAULT_SERIES_ALPHA, backend: b },
     warmStart: opts.warmStart ?? true,
     warmIterations: opts.warmIterations ?? DEFAULT_WARM_ITERATIONS,
     probeModel: probeModelFor(opts.probeInit ?? 'zone-plate', opts.zonePlate, series.manifest),

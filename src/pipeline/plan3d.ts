@@ -12,6 +12,7 @@ import { makeSyntheticPtycho } from '../ptycho/synthetic.ts';
 import type { SimConfig } from '../sim/config.ts';
 import { DEFAULT_WARM_ITERATIONS } from './pipeline2d.ts';
 import { DEFAULT_3D_SIRT_ITERATIONS } from './pipeline3d.ts';
+import { DEFAULT_3D_COLD_ITERATIONS } from './ptycho3d-defaults.ts';
 
 export interface Plan3d {
   preset: string;
@@ -48,7 +49,7 @@ export async function planPipeline3d(cfg: SimConfig, opts: { iterations?: number
   const nA = cfg.tomography?.angles ?? 1;
   const positions = cfg.scan.grid[0] * cfg.scan.grid[1];
   const n = cfg.detector.crop;
-  const iterations = opts.iterations ?? 50;
+  const iterations = opts.iterations ?? DEFAULT_3D_COLD_ITERATIONS;
   const warm = opts.warmIterations ?? DEFAULT_WARM_ITERATIONS;
   // First energy cold (its angles with the warm probe but flat objects), the rest warm.
   const updates = positions * (nA * iterations + (nE - 1) * nA * warm);
