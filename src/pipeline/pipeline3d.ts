@@ -251,7 +251,9 @@ export async function runPipeline3d(opts: Pipeline3dOptions): Promise<Pipeline3d
     datasets: {
       energies_eV: { data: Float64Array.from(grid.energiesEv), shape: [nE] },
       angles_deg: { data: Float64Array.from(grid.anglesDeg), shape: [nA] },
-      attenuation: { data: stack.data, shape: stack.shape, attrs: { description: '-ln|O| per voxel [energy, z, y, x], registered across energies', voxel_size_m: grid.pixelSizeM } },
+      // h5wasm copies a dataset into 32-bit WebAssembly memory: a stack over 1 GiB (the
+      // paper's scale) stays in tomo/E…/volume.tif only.
+      ...(stack.data.byteLength <= 2 ** 30 ? { attenuation: { data: stack.data, shape: stack.shape, attrs: { description: '-ln|O| per voxel [energy, z, y, x], registered across energies', voxel_size_m: grid.pixelSizeM } } } : {}),
       projection_shifts_px: { data: Float64Array.from(tomo.energies.flatMap((e) => e.shiftsPx.flat())), shape: [nE, nA, 2], attrs: { axes: 'energy, angle, (rows, cols)' } },
     },
     groups: {
