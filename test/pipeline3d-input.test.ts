@@ -142,5 +142,8 @@ describe('pipeline 3d input checks', () => {
     expect(plan.cpuSeconds.total).toBeGreaterThan(plan.cpuSeconds.ptycho);
     expect(plan.inputBytes).toBe(16 * 16 * 25 * 64 * 64 * 2);
     expect(plan.peakMemoryBytes).toBeGreaterThan(0);
+    // The peak is the largest stage's: here (as at the paper's scale) the XANES stack, read, smoothed and denoised.
+    expect(plan.peakMemoryBytes).toBe(Math.max(plan.peakMemoryByStage.ptycho, plan.peakMemoryByStage.tomo, plan.peakMemoryByStage.xanes));
+    expect(plan.peakMemoryByStage.xanes).toBeGreaterThan(plan.peakMemoryByStage.tomo);
   });
 });
