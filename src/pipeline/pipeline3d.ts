@@ -187,7 +187,9 @@ export async function runPipeline3d(opts: Pipeline3dOptions): Promise<Pipeline3d
   const stack = await loadVolumeStack(run, grid.energiesEv);
   const calibration = opts.calibrationFile ? await loadCalibration(opts.calibrationFile) : undefined;
   opts.onProgress?.({ stage: 'xanes', done: 0, total: 1, message: `${tomo.shape.join('×')} voxels × ${nE} energies` });
-  const xanes = await fitXanes(denoiseSpectra(smoothVolumes(stack, sigma), components), grid.energiesEv, {
+  const smoothed = smoothVolumes(stack, sigma);
+  // A smoothed copy is ours to overwrite: denoised in place, one stack fewer at the peak.
+  const xanes = await fitXanes(denoiseSpectra(smoothed, components, undefined, smoothed !== stack), grid.energiesEv, {
     backend: b,
     edgeModel: opts.edgeModel ?? 'shared',
     calibration,

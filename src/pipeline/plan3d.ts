@@ -37,7 +37,7 @@ export interface Plan3d {
   /**
    * What each stage holds at once: ePIE one entry's frames and objects (it streams entries);
    * the tomography every energy's projections and volumes; the XANES fit the stack of all
-   * energies' volumes [energy, z, y, x] three times over (read, smoothed, denoised) and its
+   * energies' volumes [energy, z, y, x] twice (as read; smoothed, then denoised in place) and its
    * ~12 result volumes. Not streamed by energy or slab: at the paper's scale the XANES
    * stage is the peak.
    */
@@ -87,8 +87,8 @@ export async function planPipeline3d(cfg: SimConfig, opts: { iterations?: number
     ptycho: entryBytes * 2 + objPx * 8 * 3,
     // runTomoStage: every energy's projections [angle, rows, cols] and volume.
     tomo: nE * nA * side * side * 4 + stackBytes,
-    // The stack as read, its smoothed and its denoised copies, and the fit's result volumes.
-    xanes: 3 * stackBytes + 12 * voxels * 4,
+    // The stack as read, its smoothed copy (denoised in place), and the fit's result volumes.
+    xanes: 2 * stackBytes + 12 * voxels * 4,
   };
   return {
     preset: cfg.name,
@@ -111,7 +111,7 @@ export async function planPipeline3d(cfg: SimConfig, opts: { iterations?: number
       `ePIE cost measured now on this CPU (${perS.toFixed(0)} pattern updates/s at ${n}², 2 threads; the load of other work included)`,
       'tomography and fit scaled from 3d-small (BENCHMARKS.md) by angles × voxels',
       'GPU: not measured here (software adapter only); a real GPU runs ePIE 10–100× faster than this CPU path (an estimate, not a measurement)',
-      `memory by stage: ePIE ${gib(peaks.ptycho)} (streams frames per entry), tomography ${gib(peaks.tomo)}, XANES fit ${gib(peaks.xanes)} (every energy's volume, read, smoothed and denoised: not streamed)`,
+      `memory by stage: ePIE ${gib(peaks.ptycho)} (streams frames per entry), tomography ${gib(peaks.tomo)}, XANES fit ${gib(peaks.xanes)} (every energy's volume, as read and smoothed: not streamed)`,
     ],
   };
 }
