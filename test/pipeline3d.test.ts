@@ -70,16 +70,16 @@ describe('pipeline 3d on the 3d-ci sample', () => {
     // The truth varies inside the crystals (surface layer against core), so a flat volume at
     // the right mean scores its spread in RMS and no correlation.
     expect(t.truthStd).toBeGreaterThan(0.2);
-    // The limits on the alignment (every energy's projection shifts within 0.5 px RMS
-    // of the simulated misalignment, gauge removed) and the correlation (> 0.5). Its RMS limit
-    // (0.2) is where this sample sits, not below it with a margin: with 100 cold-start ePIE
-    // iterations (ptycho3d-defaults.ts) seed 1 measured 0.202–0.209 (bias −0.04 … −0.07,
-    // correlation 0.70–0.75) over iteration and dose variants, and the smoothing alone costs
-    // 0.165 on noise-free projections of these one-voxel surface layers; the CPU ePIE's result
-    // depends a little on the thread count. Hence 0.25 here.
+    // The limits: every energy's projection shifts within 0.5 px RMS of the simulated
+    // misalignment (gauge removed), the state within 0.2 valence RMS of the truth inside the
+    // crystals, correlated with it above 0.5. Measured here (2 threads): 0.189 / 0.76, shifts
+    // ≤ 0.18 px; over ePIE variants of this sample (150 cold iterations, 40 warm, ten times the
+    // dose) 0.182–0.200: the RMS limit holds with little room (the smoothing alone costs 0.165
+    // on noise-free projections of these one-voxel surface layers; ptycho3d-defaults.ts and
+    // pipeline3d.ts hold the evidence).
     for (const e of t.shiftErrorPx) expect(e).toBeLessThan(0.5);
     expect(t.correlation).toBeGreaterThan(0.5);
-    expect(t.rmsError).toBeLessThan(0.25);
+    expect(t.rmsError).toBeLessThan(0.2);
 
     // Outputs: volumes [z, y, x] with the voxel size, pictures, results.
     const vol = await readTiff(r.files.oxidationState);
