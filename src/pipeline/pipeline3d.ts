@@ -14,7 +14,7 @@ import { adapterLabel } from '../gpu/context.ts';
 import { writeJson } from '../io/files.ts';
 import { writeHdf5Tree } from '../io/hdf5-tree.ts';
 import { writeOrthogonalSlices } from '../tomo/outputs.ts';
-import { loadCalibration, fitXanes, writeXanesOutputs, type EdgeModel, type XanesResult } from '../xanes/index.ts';
+import { loadCalibration, fitXanes, resolveGrid, writeXanesOutputs, type EdgeModel, type XanesResult } from '../xanes/index.ts';
 import { energyTag, type SeriesEntry } from './inputs.ts';
 import { angleTag, discoverTomoSeries } from './inputs3d.ts';
 import { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './pipeline2d.ts';
@@ -124,6 +124,9 @@ export async function runPipeline3d(opts: Pipeline3dOptions): Promise<Pipeline3d
   const components = opts.spectralComponents ?? DEFAULT_SPECTRAL_COMPONENTS;
   if (!(Number.isInteger(components) && components >= 0)) throw new PtyxanesError('spectral components must be a whole number ≥ 0', { field: 'spectralComponents', expected: '0 (all) or more', found: String(components) });
   const series = await discoverTomoSeries(opts.input, opts.read);
+  // The fit's energy grid (enough energies in the pre-edge, edge and post-edge windows) is
+  // checked now: otherwise a short series fails after hours of ePIE and tomography.
+  resolveGrid(series.energiesEv, { preEdgeEv: opts.preEdgeEv, postEdgeEv: opts.postEdgeEv, fitRangeEv: opts.fitRangeEv }, `energies of ${opts.input}`);
   const run = await RunDir.open(opts.outDir, { kind: 'pipeline-3d', options: resultOptions(opts), inputs: series.files, resume: opts.resume, force: opts.force });
   const backend = await resolveBackend(opts.backend ?? 'auto');
   const backendLabel = backend.kind === 'gpu' ? `gpu: ${adapterLabel(backend.ctx.info)}` : 'cpu';
