@@ -36,7 +36,14 @@ try {
     const tomoS = (Date.now() - t0) / 1000;
     const stack = await loadVolumeStack(run, grid.energiesEv);
     for (const sigma of sigmaList.split(',').map(Number)) for (const pca of pcaList.split(',').map(Number)) {
-      const x = await fitXanes(denoiseSpectra(smoothVolumes(stack, sigma), pca), grid.energiesEv, { backend: 'cpu' });
+      let x;
+      try {
+        x = await fitXanes(denoiseSpectra(smoothVolumes(stack, sigma), pca), grid.energiesEv, { backend: 'cpu' });
+      } catch (e) {
+        // e.g. spectra too noisy for the calibration's shared template: say so, go on.
+        console.log(`SIRT ${iterations}, σ ${sigma}, components ${pca || 'all'}: fit failed (${(e as Error).message})`);
+        continue;
+      }
       const vox = stack.data.length / grid.energiesEv.length;
       const reference = { data: stack.data.subarray(tomo.referenceIndex * vox, (tomo.referenceIndex + 1) * vox), shape: tomo.shape };
       const t = (await compareWithTruth3d(manifest, x, grid, tomo, reference))!;

@@ -51,6 +51,8 @@ export { runPipeline2d, DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './
 export type { Pipeline2dOptions, Pipeline2dResult } from './pipeline/pipeline2d.ts';
 export { runPipeline3d } from './pipeline/pipeline3d.ts';
 export type { Pipeline3dOptions, Pipeline3dResult } from './pipeline/pipeline3d.ts';
+export { writeHighStateRegions } from './pipeline/regions3d.ts';
+export type { HighStateRegions } from './pipeline/regions3d.ts';
 
 // I/O
 export { parseAngles, readAngles } from './io/angles.ts';

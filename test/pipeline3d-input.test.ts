@@ -95,6 +95,12 @@ describe('pipeline 3d input checks', () => {
     expect(errText).toContain('misses an angle');
   });
 
+  it('a series too short for the XANES fit is refused before any work', async () => {
+    const dir = await dataset('short', () => [0, 90, 180]);
+    await expectError(runPipeline3d({ input: dir, outDir: join(root, 'out-short') }), 'too few energies', 'expected at least 7', 'found 4');
+    expect(await readdir(root)).not.toContain('out-short');
+  });
+
   it('angles that differ between energies', async () => {
     const dir = await dataset('differ', (e) => (e === 8340 ? [0, 45, 180] : [0, 90, 180]));
     await expectError(discoverTomoSeries(dir), 'angles differ between energies', '8340 eV', 'missing 90°', 'extra 45°');
@@ -142,5 +148,8 @@ describe('pipeline 3d input checks', () => {
     expect(plan.cpuSeconds.total).toBeGreaterThan(plan.cpuSeconds.ptycho);
     expect(plan.inputBytes).toBe(16 * 16 * 25 * 64 * 64 * 2);
     expect(plan.peakMemoryBytes).toBeGreaterThan(0);
+    // The peak is the largest stage's: here (as at the paper's scale) the XANES stack, read, smoothed and denoised.
+    expect(plan.peakMemoryBytes).toBe(Math.max(plan.peakMemoryByStage.ptycho, plan.peakMemoryByStage.tomo, plan.peakMemoryByStage.xanes));
+    expect(plan.peakMemoryByStage.xanes).toBeGreaterThan(plan.peakMemoryByStage.tomo);
   });
 });

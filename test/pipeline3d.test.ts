@@ -67,21 +67,27 @@ describe('pipeline 3d on the 3d-ci sample', () => {
       `3d-ci end to end: RMS ${t.rmsError.toFixed(3)} valence over ${t.voxels} interior voxels (${t.missing} unfitted), bias ${t.bias.toFixed(3)}, truth spread ${t.truthStd.toFixed(3)}, correlation ${t.correlation.toFixed(3)}; shift error per energy ${t.shiftErrorPx.map((v) => v.toFixed(2)).join(' ')} px`,
     );
     expect(t.voxels).toBeGreaterThan(50);
-    // Every energy's tomogram aligned to the simulated misalignment (gauge removed).
+    // The truth varies inside the crystals (surface layer against core), so a flat volume at
+    // the right mean scores its spread in RMS and no correlation.
+    expect(t.truthStd).toBeGreaterThan(0.2);
+    // The issue's limits: every energy's projection shifts within 0.5 px RMS of the simulated
+    // misalignment (gauge removed), the state within 0.2 valence RMS of the truth inside the
+    // crystals, correlated with it above 0.5. Measured here (2 threads): 0.189 / 0.76, shifts
+    // ≤ 0.18 px; over ePIE variants of this sample (150 cold iterations, 40 warm, ten times the
+    // dose) 0.182–0.200: the RMS limit holds with little room (the smoothing alone costs 0.165
+    // on noise-free projections of these one-voxel surface layers; ptycho3d-defaults.ts and
+    // pipeline3d.ts hold the evidence).
     for (const e of t.shiftErrorPx) expect(e).toBeLessThan(0.5);
-    // What this small sample reaches (measured here: RMS 0.46–0.49, bias −0.24, correlation
-    // 0.15–0.23 over 255 interior voxels, truth spread 0.28; the CPU ePIE's result depends a
-    // little on the thread count, hence the margins). The issue's RMS < 0.2 and correlation > 0.5
-    // are reached on 3d-small (32 angles, 6×6 positions: 0.123 and 0.65), too slow for CI;
-    // two crystals of 6–8 voxels here are mostly surface, where partial volumes bias the fit.
-    expect(t.rmsError).toBeLessThan(0.65);
-    expect(t.correlation).toBeGreaterThan(0.05);
-    expect(Math.abs(t.bias)).toBeLessThan(0.35);
+    expect(t.correlation).toBeGreaterThan(0.5);
+    expect(t.rmsError).toBeLessThan(0.2);
 
     // Outputs: volumes [z, y, x] with the voxel size, pictures, results.
     const vol = await readTiff(r.files.oxidationState);
     expect(vol.shape).toEqual(r.tomo.shape);
     for (const f of Object.values(r.files)) expect(existsSync(f)).toBe(true);
+    // The > Ni3+ regions: crystals segmented, label volumes written.
+    expect(r.regions.crystals).toBeGreaterThan(0);
+    for (const f of Object.values(r.regions.files ?? {})) expect(existsSync(f)).toBe(true);
 
     // A resume with other options is refused.
     await expect(runPipeline3d({ ...base, resume: true, sirtIterations: 5 })).rejects.toThrow(PtyxanesError);

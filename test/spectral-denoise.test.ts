@@ -50,6 +50,11 @@ describe('spectral denoising and smoothing of volume stacks', () => {
     expect(after).toBeLessThan(0.4 * before);
     // 0 components: untouched.
     expect(denoiseSpectra({ data: noisy, shape: [nE, nV] }, 0).data).toBe(noisy);
+    // In place: the same numbers, written over the input, no new stack.
+    const copy = Float32Array.from(noisy);
+    const inPlace = denoiseSpectra({ data: copy, shape: [nE, nV] }, 3, undefined, true).data;
+    expect(inPlace).toBe(copy);
+    expect(Array.from(inPlace)).toEqual(Array.from(out));
   });
 
   it('smoothVolumes keeps a constant volume and the sum of an impulse', () => {

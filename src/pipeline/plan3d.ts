@@ -12,6 +12,7 @@ import { makeSyntheticPtycho } from '../ptycho/synthetic.ts';
 import type { SimConfig } from '../sim/config.ts';
 import { DEFAULT_WARM_ITERATIONS } from './pipeline2d.ts';
 import { DEFAULT_3D_SIRT_ITERATIONS } from './pipeline3d.ts';
+import { DEFAULT_3D_COLD_ITERATIONS } from './ptycho3d-defaults.ts';
 
 export interface Plan3d {
   preset: string;
@@ -31,8 +32,16 @@ export interface Plan3d {
   /** Raw frames (uint16) on disk and the run directory. */
   inputBytes: number;
   runDirBytes: number;
-  /** Peak memory bound: one entry's frames and objects in ePIE, or the XANES stack of all energies' volumes. */
+  /** Peak memory: the largest of the stages' own peaks (peakMemoryByStage). */
   peakMemoryBytes: number;
+  /**
+   * What each stage holds at once: ePIE one entry's frames and objects (it streams entries);
+   * the tomography every energy's projections and volumes; the XANES fit the stack of all
+   * energies' volumes [energy, z, y, x] twice (as read; smoothed, then denoised in place) and its
+   * ~12 result volumes. Not streamed by energy or slab: at the paper's scale the XANES
+   * stage is the peak.
+   */
+  peakMemoryByStage: { ptycho: number; tomo: number; xanes: number };
   notes: string[];
 }
 
@@ -43,12 +52,14 @@ export interface Plan3d {
 const TOMO_S_PER_ANGLE_VOXEL = 22.3 / (16 * 32 * 33 ** 3);
 const XANES_S_PER_SPECTRUM = 0.9 / 33 ** 3;
 
+const gib = (b: number) => `${(b / 1024 ** 3).toFixed(b > 1024 ** 3 ? 1 : 3)} GiB`;
+
 export async function planPipeline3d(cfg: SimConfig, opts: { iterations?: number; warmIterations?: number; pixelSizeM?: number } = {}): Promise<Plan3d> {
   const nE = cfg.energiesEv.length;
   const nA = cfg.tomography?.angles ?? 1;
   const positions = cfg.scan.grid[0] * cfg.scan.grid[1];
   const n = cfg.detector.crop;
-  const iterations = opts.iterations ?? 50;
+  const iterations = opts.iterations ?? DEFAULT_3D_COLD_ITERATIONS;
   const warm = opts.warmIterations ?? DEFAULT_WARM_ITERATIONS;
   // First energy cold (its angles with the warm probe but flat objects), the rest warm.
   const updates = positions * (nA * iterations + (nE - 1) * nA * warm);
@@ -70,6 +81,15 @@ export async function planPipeline3d(cfg: SimConfig, opts: { iterations?: number
   const xanesS = XANES_S_PER_SPECTRUM * voxels;
   const objPx = Math.ceil(fieldM / coarsest) ** 2;
   const entryBytes = positions * n * n * 2;
+  const stackBytes = nE * voxels * 4;
+  const peaks = {
+    // One entry at a time: frames as float32 + object, warm-start object and result.
+    ptycho: entryBytes * 2 + objPx * 8 * 3,
+    // runTomoStage: every energy's projections [angle, rows, cols] and volume.
+    tomo: nE * nA * side * side * 4 + stackBytes,
+    // The stack as read, its smoothed copy (denoised in place), and the fit's result volumes.
+    xanes: 2 * stackBytes + 12 * voxels * 4,
+  };
   return {
     preset: cfg.name,
     energies: nE,
@@ -85,14 +105,13 @@ export async function planPipeline3d(cfg: SimConfig, opts: { iterations?: number
     inputBytes: nE * nA * entryBytes,
     // Per entry: object (complex64) + attenuation, modulus, phase (float32) + probe; per energy: projections and volume.
     runDirBytes: nE * nA * (objPx * 20 + n * n * 8) + nE * (nA * side * side * 4 + voxels * 4) + 12 * voxels * 4,
-    // ePIE streams one entry at a time (frames + object + the warm-start object); the XANES
-    // fit holds every energy's volume [nE, z, y, x] plus its result maps.
-    peakMemoryBytes: Math.max(entryBytes * 2 + objPx * 8 * 3, nE * voxels * 4 * 2 + 12 * voxels * 4),
+    peakMemoryBytes: Math.max(...Object.values(peaks)),
+    peakMemoryByStage: peaks,
     notes: [
       `ePIE cost measured now on this CPU (${perS.toFixed(0)} pattern updates/s at ${n}², 2 threads; the load of other work included)`,
       'tomography and fit scaled from 3d-small (BENCHMARKS.md) by angles × voxels',
       'GPU: not measured here (software adapter only); a real GPU runs ePIE 10–100× faster than this CPU path (an estimate, not a measurement)',
-      'memory: ePIE streams frames per entry; the XANES stack of all energies is the peak and is not streamed',
+      `memory by stage: ePIE ${gib(peaks.ptycho)} (streams frames per entry), tomography ${gib(peaks.tomo)}, XANES fit ${gib(peaks.xanes)} (every energy's volume, as read and smoothed: not streamed)`,
     ],
   };
 }

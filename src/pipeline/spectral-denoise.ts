@@ -51,7 +51,12 @@ export function symmetricEigen(a: Float64Array, n: number): { values: Float64Arr
   return { values, vectors: v };
 }
 
-export function denoiseSpectra(stack: RealArray, components: number, materialFraction = 0.1): RealArray {
+/**
+ * `inPlace`: overwrite `stack` (a copy the caller no longer needs, e.g. the smoothed stack)
+ * instead of allocating another stack-sized array: the XANES stage's peak memory is a few
+ * such stacks (plan3d.ts). Each voxel's spectrum is read whole before it is written.
+ */
+export function denoiseSpectra(stack: RealArray, components: number, materialFraction = 0.1, inPlace = false): RealArray {
   const nE = stack.shape[0];
   if (!(components > 0) || components >= nE) return stack;
   const nV = stack.data.length / nE;
@@ -74,7 +79,7 @@ export function denoiseSpectra(stack: RealArray, components: number, materialFra
   for (let i = 0; i < nE; i++) for (let j = 0; j < i; j++) cov[i * nE + j] = cov[j * nE + i];
   const { values, vectors } = symmetricEigen(cov, nE);
   const order = Array.from(values, (_, i) => i).sort((a, b) => values[b] - values[a]).slice(0, components);
-  const out = new Float32Array(d.length);
+  const out = inPlace ? d : new Float32Array(d.length);
   const coef = new Float64Array(components);
   for (let v = 0; v < nV; v++) {
     for (let e = 0; e < nE; e++) x[e] = d[e * nV + v] - mean[e];

@@ -7,7 +7,7 @@ export const BACKEND_OPTION: Record<string, OptionSpec> = {
 };
 
 export const EPIE_OPTIONS: Record<string, OptionSpec> = {
-  iterations: { type: 'int', meta: 'N', help: 'ePIE iterations per energy (default 50)' },
+  iterations: { type: 'int', meta: 'N', help: 'ePIE iterations per energy (default 50; pipeline 3d: 100 for the angles of its first, cold-started energy)' },
   mode: { type: 'string', choices: ['parallel', 'sequential'], help: 'ePIE update scheme (default: sequential on the CPU from --probe-init mean-pattern, else parallel)' },
   engine: { type: 'string', choices: ['mpie', 'epie'], help: "update rule: 'mpie' (rPIE steps, object momentum, |O| ≤ 1; default in sequential mode) or plain 'epie' (default in parallel mode)" },
   'probe-modes': { type: 'int', meta: 'K', help: 'incoherent probe modes (default 1)' },

@@ -39,7 +39,7 @@ export const spec: CommandModule['spec'] = {
     'sirt-iterations': { type: 'int', meta: 'N', help: '3d: SIRT iterations per energy after alignment (default 100)' },
     'dry-run': { type: 'boolean', default: false, help: '3d with --preset: print the task count, projected time per stage (ePIE cost measured now on this CPU), disk and peak memory, and run nothing' },
     components: { type: 'int', meta: 'K', help: '3d: principal components of the spectra kept before the fit (default 4; 0: all)' },
-    smooth: { type: 'number', meta: 'VOXELS', help: '3d: Gaussian smoothing σ of the volumes before the per-voxel fit (default 0.8; 0: none)' },
+    smooth: { type: 'number', meta: 'VOXELS', help: '3d: Gaussian smoothing σ of the volumes before the per-voxel fit (default 0.9; 0: none)' },
     'tomo-mode': { type: 'string', default: 'each', choices: ['each', 'shared'], help: "3d: align each energy's tomogram on its own ('each': one scan per energy, as the paper) or share one alignment" },
     ...READ_OPTIONS,
   },
