@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { PtyxanesError } from '../core/errors.ts';
@@ -81,7 +81,7 @@ export async function queuedJobs(dir: string): Promise<QueuedJob[] | null> {
     .map(([jobId, name, state, reason]) => ({ jobId, name, state, reason: reason ?? '' }));
 }
 
-function scriptFor(dir: string, plan: RunPlan, job: JobSpec, o: SlurmOptions): string {
+function scriptFor(dir: string, plan: RunPlan, job: JobSpec, o: SlurmOptions, lanesFile: string): string {
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const lines = ['#!/bin/bash', `#SBATCH --job-name=${jobPrefix(dir)}-p${job.phase}`, `#SBATCH --output=${join(dir, 'slurm', 'logs', `p${job.phase}-%A_%a.out`)}`, '#SBATCH --ntasks=1'];
   if (o.partition) lines.push(`#SBATCH --partition=${o.partition}`);
@@ -91,7 +91,9 @@ function scriptFor(dir: string, plan: RunPlan, job: JobSpec, o: SlurmOptions): s
   const ids = `${plan.tasks[job.start].id}${job.end > job.start ? ` … ${plan.tasks[job.end].id}` : ''}`;
   lines.push(`# ptyxanes ${plan.kind}, phase ${job.phase}: tasks ${job.start}–${job.end} (${ids})`);
   const cli = `${q(process.execPath)} ${q(cliPath())} task ${q(dir)}`;
-  lines.push(job.type === 'serial' ? `exec ${cli} --index ${job.start} --through ${job.end}` : `exec ${cli} --offset ${job.start} --tasks-per-job ${job.tasksPerJob}`);
+  if (job.type === 'serial') lines.push(`exec ${cli} --lanes ${q(lanesFile)} --lane 0`);
+  else if (job.type === 'lanes') lines.push(`exec ${cli} --lanes ${q(lanesFile)}`);
+  else lines.push(`exec ${cli} --offset ${job.start} --tasks-per-job ${job.tasksPerJob}`);
   return lines.join('\n') + '\n';
 }
 
@@ -111,16 +113,20 @@ export async function submitSlurm(dir: string, o: SlurmOptions = {}): Promise<Su
   }
   const records = await readAllRecords(abs, plan);
   const jobs = jobsFor(plan, records, o.tasksPerJob ?? 1);
+  // SLURM opens each job's log itself: a missing folder fails the launch.
+  await mkdir(join(abs, 'slurm', 'logs'), { recursive: true });
   const owner = new Map<number, string>();
   const out: SubmittedJob[] = [];
   for (const [k, job] of jobs.entries()) {
     const script = join(abs, 'slurm', `job-${String(k).padStart(3, '0')}-p${job.phase}.sh`);
-    await writeFileAtomic(script, scriptFor(abs, plan, job, o));
+    const lanesFile = script.replace(/\.sh$/, '.lanes.json');
+    if (job.type !== 'array') await writeJson(lanesFile, job.type === 'lanes' ? job.lanes : [job.tasks]);
+    await writeFileAtomic(script, scriptFor(abs, plan, job, o, lanesFile));
     await chmod(script, 0o755);
     const deps = new Set<string>();
     for (const i of job.tasks) for (const d of plan.tasks[i].deps) if (owner.has(d) && !job.tasks.includes(d)) deps.add(owner.get(d)!);
     const args = ['--parsable', '--kill-on-invalid-dep=yes'];
-    if (job.type === 'array') args.push(`--array=${arrayList(job.elements)}${o.maxParallel ? `%${o.maxParallel}` : ''}`);
+    if (job.type !== 'serial') args.push(`--array=${arrayList(job.elements)}${o.maxParallel ? `%${o.maxParallel}` : ''}`);
     if (deps.size) args.push(`--dependency=afterok:${[...deps].join(':')}`);
     args.push(...(o.extra ?? []), script);
     const jobId = o.dryRun ? `dry-run-${k}` : (await run('sbatch', args)).trim().split(';')[0];

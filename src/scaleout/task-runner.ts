@@ -18,6 +18,9 @@ export interface TaskSelection {
   tasksPerJob?: number;
   /** Run every task from index through this one, in order (a warm-start chain). */
   through?: number;
+  /** Lanes (JSON list of task-index lists, written by submit): run lane `lane` (default SLURM_ARRAY_TASK_ID) in order. */
+  lanes?: number[][];
+  lane?: number;
 }
 
 export interface TaskRunSummary {
@@ -31,6 +34,13 @@ export function selectTasks(plan: RunPlan, sel: TaskSelection, env: Record<strin
   const n = plan.tasks.length;
   const K = sel.tasksPerJob ?? 1;
   if (!(Number.isInteger(K) && K >= 1)) throw new PtyxanesError('tasks per job must be a whole number ≥ 1', { field: '--tasks-per-job', expected: '1 or more', found: String(K) });
+  if (sel.lanes) {
+    const id = sel.lane ?? (env.SLURM_ARRAY_TASK_ID ? Number(env.SLURM_ARRAY_TASK_ID) : undefined);
+    if (id === undefined || !(Number.isInteger(id) && id >= 0 && id < sel.lanes.length)) throw new PtyxanesError('lane out of range', { field: '--lane', expected: `0 … ${sel.lanes.length - 1}`, found: String(id) });
+    const lane = sel.lanes[id];
+    for (const i of lane) if (!(Number.isInteger(i) && i >= 0 && i < n)) throw new PtyxanesError(`task index out of range: the plan has ${n} tasks`, { field: '--lanes', expected: `0 … ${n - 1}`, found: String(i) });
+    return lane;
+  }
   let first = sel.index;
   if (first === undefined) {
     const id = env.SLURM_ARRAY_TASK_ID;
@@ -61,7 +71,8 @@ export async function runSelectedTasks(dir: string, sel: TaskSelection, control:
     } catch (e) {
       if ((e as Error).name === 'AbortError') throw e;
       out.failed.push({ index: i, id: ctx.plan.tasks[i].id, error: String((e as Error).message).split('\n')[0] });
-      if (sel.through !== undefined) break;
+      // A chain stops at its first failure: what follows needs it.
+      if (sel.through !== undefined || sel.lanes) break;
     }
   }
   return out;

@@ -2,7 +2,10 @@
  * What is left to do in a run folder, and how it falls into jobs: the tasks without a
  * 'done' record, grouped by phase (the tasks of a phase are independent), a phase split into
  * array elements of K tasks, and runs of one-task phases where each needs the one before
- * (a warm-start chain) packed into one job that runs them in order.
+ * (a warm-start chain) packed into one job that runs them in order; consecutive phases of
+ * equal width where each task needs only the task at its place in the phase before (one
+ * chain per angle) become lanes: one array element per chain, no barrier between phases,
+ * and the start-up of a process paid once per chain instead of once per task.
  */
 import type { RunPlan } from './plan.ts';
 import type { TaskRecord } from './records.ts';
@@ -10,8 +13,13 @@ import type { TaskRecord } from './records.ts';
 export interface JobSpec {
   /** First task index (the array's offset). */
   start: number;
-  /** 'array': elements j run tasks start + j·K … (same phase); 'serial': one job runs tasks start … end in order. */
-  type: 'array' | 'serial';
+  /**
+   * 'array': elements j run tasks start + j·K … (same phase); 'serial': one job runs tasks
+   * start … end in order; 'lanes': element k runs lanes[k] in order (parallel chains through
+   * consecutive phases, e.g. one angle through every energy).
+   */
+  type: 'array' | 'serial' | 'lanes';
+  lanes?: number[][];
   /** Last task index covered (inclusive). */
   end: number;
   /** Array elements to run (type 'array'). */
@@ -42,16 +50,25 @@ export function jobsFor(plan: RunPlan, records: (TaskRecord | null)[], tasksPerJ
     for (let i = r.start; i <= r.end; i++) if (pending(i)) todo.push(i);
     if (!todo.length) continue;
     const prev = jobs[jobs.length - 1];
-    // A one-task phase that needs only the previous one-task phase's task: the same chain.
-    const single = r.start === r.end;
-    const deps = plan.tasks[r.start].deps;
-    if (single && prev?.type === 'serial' && prev.end === r.start - 1 && deps.every((d) => d === prev.end || !pending(d))) {
-      prev.end = r.start;
-      prev.tasks.push(r.start);
+    const open = (d: number) => pending(d);
+    // A one-task phase that needs nothing (not done) outside the chain before it: the same chain.
+    if (todo.length === 1 && prev?.type === 'serial' && plan.tasks[todo[0]].deps.every((d) => prev.tasks.includes(d) || !open(d))) {
+      prev.end = todo[0];
+      prev.tasks.push(todo[0]);
       continue;
     }
-    if (single) {
-      jobs.push({ start: r.start, end: r.start, type: 'serial', elements: [0], tasksPerJob: 1, tasks: [r.start], phase: r.phase });
+    // As wide as the previous phase, each task needing (of what is not done) only the task at
+    // its place there: the lanes go on.
+    if (todo.length > 1 && prev && (prev.type === 'lanes' || prev.type === 'array') && prev.tasks.length % todo.length === 0) {
+      const lanes = prev.type === 'lanes' ? prev.lanes! : prev.phase === r.phase - 1 && prev.tasks.length === todo.length ? todo.map((_, k) => [prev.tasks[k]]) : null;
+      if (lanes && lanes.length === todo.length && todo.every((t, k) => plan.tasks[t].deps.every((d) => !open(d) || d === lanes[k][lanes[k].length - 1]))) {
+        todo.forEach((t, k) => lanes[k].push(t));
+        Object.assign(prev, { type: 'lanes', lanes, end: todo[todo.length - 1], tasks: lanes.flat(), elements: lanes.map((_, k) => k), tasksPerJob: 1 });
+        continue;
+      }
+    }
+    if (todo.length === 1) {
+      jobs.push({ start: todo[0], end: todo[0], type: 'serial', elements: [0], tasksPerJob: 1, tasks: [todo[0]], phase: r.phase });
       continue;
     }
     const elements = [...new Set(todo.map((i) => Math.floor((i - r.start) / K)))];

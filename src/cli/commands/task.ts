@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { PtyxanesError } from '../../core/errors.ts';
 import { RunDir } from '../../pipeline/run-dir.ts';
 import { taskContext } from '../../scaleout/execute.ts';
@@ -8,13 +9,15 @@ import type { CommandModule } from '../main.ts';
 export const spec: CommandModule['spec'] = {
   name: 'task',
   summary: 'run tasks of a planned run folder (one index, a SLURM array element, or a chain); finished tasks are skipped',
-  usage: 'ptyxanes task RUN [--index I [--through J]] [--offset O] [--tasks-per-job K]',
+  usage: 'ptyxanes task RUN [--index I [--through J]] [--offset O] [--tasks-per-job K] [--lanes FILE [--lane L]]',
   positionals: ['RUN'],
   options: {
     index: { type: 'int', meta: 'I', help: 'the task to run (default: offset + SLURM_ARRAY_TASK_ID × K)' },
     offset: { type: 'int', default: 0, meta: 'O', help: 'first task of the job array (with SLURM_ARRAY_TASK_ID)' },
     'tasks-per-job': { type: 'int', default: 1, meta: 'K', help: 'run K tasks of the same phase from the first one' },
     through: { type: 'int', meta: 'J', help: 'run every task from --index through J in order (a warm-start chain)' },
+    lanes: { type: 'string', meta: 'FILE', help: 'JSON list of task-index lists (written by submit): run list --lane (default SLURM_ARRAY_TASK_ID) in order' },
+    lane: { type: 'int', meta: 'L', help: 'with --lanes: which list' },
     serve: { type: 'boolean', default: false, help: 'local worker: run the task indices sent by the parent process (submit --scheduler local)' },
   },
   examples: ['ptyxanes task runs/scan42 --index 3', 'SLURM_ARRAY_TASK_ID=2 ptyxanes task runs/3d --offset 16 --tasks-per-job 4'],
@@ -40,7 +43,14 @@ export const run: CommandModule['run'] = async ({ options: o, positionals }, io)
   }
   const r = await runSelectedTasks(
     dir,
-    { index: o.index as number | undefined, offset: o.offset as number, tasksPerJob: o['tasks-per-job'] as number, through: o.through as number | undefined },
+    {
+      index: o.index as number | undefined,
+      offset: o.offset as number,
+      tasksPerJob: o['tasks-per-job'] as number,
+      through: o.through as number | undefined,
+      lanes: o.lanes ? (JSON.parse(await readFile(o.lanes as string, 'utf8')) as number[][]) : undefined,
+      lane: o.lane as number | undefined,
+    },
     { job: jobLabel(), signal: io.signal },
   );
   for (const f of r.failed) io.err(`ptyxanes task: task ${f.index} (${f.id}) failed: ${f.error}`);
