@@ -75,7 +75,7 @@ export async function runTask(ctx: TaskContext, index: number, execute: TaskExec
   }
   throwIfAborted(ctx.signal);
   const t0 = Date.now();
-  const base: TaskRecord = { index, id: task.id, status: 'running', startedAt: new Date(t0).toISOString(), host: hostName(), pid: process.pid, ...(opts.job ? { job: opts.job } : {}) };
+  const base: TaskRecord = { index, id: task.id, status: 'running', startedAt: new Date(t0).toISOString(), host: hostName(), pid: process.pid, uptimeS: +process.uptime().toFixed(3), ...(opts.job ? { job: opts.job } : {}) };
   await writeRecord(run.dir, base);
   let backendLabel: string | undefined;
   const tracked: TaskContext = {

@@ -22,6 +22,8 @@ export interface TaskRecord {
   seconds?: number;
   host: string;
   pid: number;
+  /** Seconds since its process started, when the task started (the first task of a process: the start-up cost). */
+  uptimeS?: number;
   /** SLURM job and array element ('1234_7'), when run by SLURM. */
   job?: string;
   /** The compute backend and adapter the task ran on ('gpu: …' or 'cpu'). */
