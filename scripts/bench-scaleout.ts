@@ -14,8 +14,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runPipeline2d, planPipeline2d } from '../src/pipeline/pipeline2d.ts';
-import { runPipeline3d, planPipeline3d } from '../src/pipeline/pipeline3d.ts';
+import { runPipeline2d, planChain2d } from '../src/pipeline/pipeline2d.ts';
+import { runPipeline3d, planChain3d } from '../src/pipeline/pipeline3d.ts';
 import { runLocalWorkers } from '../src/scaleout/local.ts';
 import { readPlan } from '../src/scaleout/plan.ts';
 import { readAllRecords } from '../src/scaleout/records.ts';
@@ -36,8 +36,8 @@ await simulate('2d-small', { outDir: in2d, backend: 'cpu' });
 await simulate('3d-ci', { outDir: in3d, backend: 'cpu' });
 
 const cases = {
-  '2d-small': { input: in2d, plan: planPipeline2d, one: runPipeline2d, opts: { backend: 'cpu' as const, warmStart: false, epie: { iterations: 10 } } },
-  '3d-ci': { input: in3d, plan: planPipeline3d, one: runPipeline3d, opts: { backend: 'cpu' as const, warmFrom: 'same-angle' as const, epie: { iterations: 10 }, warmIterations: 6, sirtIterations: 30 } },
+  '2d-small': { input: in2d, plan: planChain2d, one: runPipeline2d, opts: { backend: 'cpu' as const, warmStart: false, epie: { iterations: 10 } } },
+  '3d-ci': { input: in3d, plan: planChain3d, one: runPipeline3d, opts: { backend: 'cpu' as const, warmFrom: 'same-angle' as const, epie: { iterations: 10 }, warmIterations: 6, sirtIterations: 30 } },
 };
 
 interface Row {

@@ -11,13 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.ts';
 import type { CliIo } from '../src/cli/io.ts';
 import { createProgressReporter } from '../src/cli/progress.ts';
-import { runPipeline2d, planPipeline2d } from '../src/pipeline/pipeline2d.ts';
+import { runPipeline2d, planChain2d } from '../src/pipeline/pipeline2d.ts';
 import { tasks3d } from '../src/pipeline/chain3d.ts';
 import { runLocalWorkers } from '../src/scaleout/local.ts';
 import { makePlan, readPlan } from '../src/scaleout/plan.ts';
 import { readAllRecords } from '../src/scaleout/records.ts';
 import { runSelectedTasks } from '../src/scaleout/task-runner.ts';
 import { jobsFor } from '../src/scaleout/work.ts';
+import { projectScaleout, scalingLimit, type ScaleoutModel } from '../src/scaleout/projection.ts';
 import { presetConfig } from '../src/sim/config.ts';
 import { simulate } from '../src/sim/index.ts';
 import { runProducts, sameProducts } from './helpers/run-products.ts';
@@ -48,11 +49,11 @@ describe('local workers', () => {
   it('2 workers give the same products as 1 worker and as one process (warm starts read back from disk)', async () => {
     const ref = await runPipeline2d({ ...opts, input, outDir: join(root, 'one') });
     const one = join(root, 'w1');
-    await planPipeline2d({ ...opts, input, outDir: one });
+    await planChain2d({ ...opts, input, outDir: one });
     const r1 = await runLocalWorkers(one, 1);
     expect(r1.failed).toEqual([]);
     const two = join(root, 'w2');
-    const { plan } = await planPipeline2d({ ...opts, input, outDir: two });
+    const { plan } = await planChain2d({ ...opts, input, outDir: two });
     // The first energies in this process, the rest in two workers: energy 6 warm-starts from
     // energy 5's files, written by another process.
     const first = await runSelectedTasks(two, { index: 0, through: 5 });
@@ -86,11 +87,30 @@ describe('plans', () => {
   });
 });
 
+describe('projection on N devices', () => {
+  const m: ScaleoutModel = { energies: 25, angles: 241, positions: 2500, coldIterations: 50, warmIterations: 30, updatesPerS: 1e4, taskOverheadS: 1, bytesPerReconstruction: 3.3e8, filesystemBytesPerS: 5e10, tomoSPerEnergy: 600, registerS: 60, fitS: 120, warmFrom: 'same-angle', tomoMode: 'each' };
+  it('scales the ePIE to one device per angle, then stops; one chain never scales', () => {
+    const one = projectScaleout(m, 1);
+    expect(one.ptychoS).toBeCloseTo(241 * (2500 * 50 / 1e4 + 1 + 24 * (2500 * 30 / 1e4 + 1)), 6);
+    expect(projectScaleout(m, 241).ptychoS).toBeCloseTo(one.ptychoS / 241, 6);
+    expect(projectScaleout(m, 482).ptychoS).toBe(projectScaleout(m, 241).ptychoS);
+    // The tomography chain from the last energy: 25 energies one after another.
+    expect(projectScaleout(m, 1000).tomoS).toBeCloseTo(25 * 601, 6);
+    expect(projectScaleout({ ...m, tomoMode: 'shared' }, 1000).tomoS).toBeCloseTo(2 * 601, 6);
+    expect(scalingLimit(m)).toBeLessThanOrEqual(256);
+    const chain = { ...m, warmFrom: 'previous' as const };
+    expect(projectScaleout(chain, 64).ptychoS).toBe(projectScaleout(chain, 1).ptychoS);
+    expect(scalingLimit(chain)).toBe(1);
+    // A slow filesystem bounds the ePIE.
+    expect(projectScaleout({ ...m, filesystemBytesPerS: 1e8 }, 241).ioBoundS).toBeCloseTo((25 * 241 * 3.3e8) / 1e8, 3);
+  });
+});
+
 describe('one-line refusals', () => {
   let dir: string;
   beforeAll(async () => {
     dir = join(root, 'planned');
-    await planPipeline2d({ ...opts, input, outDir: dir, warmStart: false });
+    await planChain2d({ ...opts, input, outDir: dir, warmStart: false });
   }, 60_000);
 
   it('an index out of range', async () => {
@@ -132,6 +152,6 @@ describe('one-line refusals', () => {
     }
     expect((await readPlan(dir)).tasks).toHaveLength(19);
     // Planning again into the folder with other options: refused, as a resume would be.
-    await expect(planPipeline2d({ ...opts, input, outDir: dir, warmStart: false, resume: true, epie: { iterations: 5 } })).rejects.toThrow(/different options.*epie/);
+    await expect(planChain2d({ ...opts, input, outDir: dir, warmStart: false, resume: true, epie: { iterations: 5 } })).rejects.toThrow(/different options.*epie/);
   });
 });

@@ -12,8 +12,8 @@ import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPipeline2d, planPipeline2d } from '../src/pipeline/pipeline2d.ts';
-import { runPipeline3d, planPipeline3d } from '../src/pipeline/pipeline3d.ts';
+import { runPipeline2d, planChain2d } from '../src/pipeline/pipeline2d.ts';
+import { runPipeline3d, planChain3d } from '../src/pipeline/pipeline3d.ts';
 import { readAllRecords } from '../src/scaleout/records.ts';
 import { submitSlurm } from '../src/scaleout/slurm.ts';
 import { formatStatus, waitForRun } from '../src/scaleout/status.ts';
@@ -50,7 +50,7 @@ describe.skipIf(!cluster.ok)(`SLURM (one-node cluster)${cluster.ok ? '' : `: ski
   it('runs the 2D plan as job arrays to the same products as one process', async () => {
     const ref = await runPipeline2d({ ...opts2d, input: in2d, outDir: join(root, '2d-one') });
     const dir = join(root, '2d-slurm');
-    const { plan } = await planPipeline2d({ ...opts2d, input: in2d, outDir: dir });
+    const { plan } = await planChain2d({ ...opts2d, input: in2d, outDir: dir });
     const t0 = Date.now();
     const jobs = await submitSlurm(dir, { tasksPerJob: 4 });
     // 17 independent energies: one array of 5 elements (4 tasks each); registration and fit: one chain after it.
@@ -70,7 +70,7 @@ describe.skipIf(!cluster.ok)(`SLURM (one-node cluster)${cluster.ok ? '' : `: ski
   it('runs the 3D plan (per-angle warm chains, per-energy tomography) to the same products as one process', async () => {
     const ref = await runPipeline3d({ ...opts3d, input: in3d, outDir: join(root, '3d-one') });
     const dir = join(root, '3d-slurm');
-    const { plan } = await planPipeline3d({ ...opts3d, input: in3d, outDir: dir });
+    const { plan } = await planChain3d({ ...opts3d, input: in3d, outDir: dir });
     const t0 = Date.now();
     const jobs = await submitSlurm(dir, { tasksPerJob: 4 });
     // One job array of 8 lanes (each angle through the 16 energies, warm-started along the
@@ -88,7 +88,7 @@ describe.skipIf(!cluster.ok)(`SLURM (one-node cluster)${cluster.ok ? '' : `: ski
 
   it('shows a corrupt input entry as a failed task, and after repair reruns only it and what depends on it', async () => {
     const dir = join(root, '2d-fail');
-    const { plan } = await planPipeline2d({ ...opts2d, input: in2d, outDir: dir });
+    const { plan } = await planChain2d({ ...opts2d, input: in2d, outDir: dir });
     const data = join(in2d, 'data.cxi');
     await copyFile(data, join(root, 'data.cxi.good'));
     const victim = plan.tasks.find((t) => t.id === 'ptycho/E08344.00eV')!;

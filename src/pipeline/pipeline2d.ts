@@ -63,7 +63,7 @@ export function resultOptions2d(o: Pipeline2dOptions): Record<string, unknown> {
 }
 
 /** Checks the options, finds the energies, opens the run folder and writes its task plan (`ptyxanes plan 2d`). */
-export async function planPipeline2d(opts: Pipeline2dOptions): Promise<{ run: RunDir; plan: RunPlan }> {
+export async function planChain2d(opts: Pipeline2dOptions): Promise<{ run: RunDir; plan: RunPlan }> {
   // Options checked before any work (a typo must not surface after hours of ePIE).
   const regNorm = opts.registrationNormalization ?? 'none';
   if (regNorm !== 'none' && regNorm !== 'phase') {
@@ -84,7 +84,7 @@ export async function planPipeline2d(opts: Pipeline2dOptions): Promise<{ run: Ru
 
 /** The whole 2D chain in this process: the plan's tasks in order, finished ones skipped. */
 export async function runPipeline2d(opts: Pipeline2dOptions): Promise<Pipeline2dResult> {
-  const { run, plan } = await planPipeline2d(opts);
+  const { run, plan } = await planChain2d(opts);
   const value = (await runPlanInProcess(taskContext(run, plan, opts), execute2d)) as Pipeline2dResult | undefined;
   return value ?? (JSON.parse(await readFile(run.path('summary.json'), 'utf8')) as Pipeline2dResult);
 }

@@ -100,7 +100,7 @@ export function resultOptions(o: Pipeline3dOptions): Record<string, unknown> {
 }
 
 /** Checks the options, finds the (energy, angle) grid, opens the run folder and writes its task plan (`ptyxanes plan 3d`). */
-export async function planPipeline3d(opts: Pipeline3dOptions): Promise<{ run: RunDir; plan: RunPlan }> {
+export async function planChain3d(opts: Pipeline3dOptions): Promise<{ run: RunDir; plan: RunPlan }> {
   if (opts.edgeModel !== undefined && opts.edgeModel !== 'shared' && opts.edgeModel !== 'free') {
     throw new PtyxanesError('unknown edge model', { field: 'edgeModel', expected: "'shared' or 'free'", found: String(opts.edgeModel) });
   }
@@ -122,7 +122,7 @@ export async function planPipeline3d(opts: Pipeline3dOptions): Promise<{ run: Ru
 
 /** The whole 3D chain in this process: the plan's tasks in order, finished ones skipped. */
 export async function runPipeline3d(opts: Pipeline3dOptions): Promise<Pipeline3dResult> {
-  const { run, plan } = await planPipeline3d(opts);
+  const { run, plan } = await planChain3d(opts);
   const value = (await runPlanInProcess(taskContext(run, plan, opts), execute3d)) as Pipeline3dResult | undefined;
   return value ?? (JSON.parse(await readFile(run.path('summary.json'), 'utf8')) as Pipeline3dResult);
 }

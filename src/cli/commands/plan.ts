@@ -1,6 +1,6 @@
 import { PtyxanesError } from '../../core/errors.ts';
-import { planPipeline2d } from '../../pipeline/pipeline2d.ts';
-import { planPipeline3d } from '../../pipeline/pipeline3d.ts';
+import { planChain2d } from '../../pipeline/pipeline2d.ts';
+import { planChain3d } from '../../pipeline/pipeline3d.ts';
 import { phaseRanges } from '../../scaleout/work.ts';
 import type { CommandModule } from '../main.ts';
 import { pipelineOptionsFrom, spec as pipelineSpec } from './pipeline.ts';
@@ -25,7 +25,7 @@ export const run: CommandModule['run'] = async ({ options: o, positionals }, io)
   if (kind !== '2d' && kind !== '3d') throw new PtyxanesError("which chain? use 'plan 2d' or 'plan 3d'", { expected: '2d or 3d', found: kind ?? 'nothing' });
   const rep = io.progress({ quiet: o.quiet as boolean });
   const built = await pipelineOptionsFrom(o, kind, rep, io.signal);
-  const { plan, run } = built.kind === '2d' ? await planPipeline2d(built.opts) : await planPipeline3d(built.opts);
+  const { plan, run } = built.kind === '2d' ? await planChain2d(built.opts) : await planChain3d(built.opts);
   rep.done();
   if (o.json) {
     io.out(JSON.stringify({ dir: run.dir, kind: plan.kind, tasks: plan.tasks.length, phases: phaseRanges(plan).length }, null, 2));
