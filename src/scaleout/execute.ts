@@ -42,8 +42,7 @@ const oneLine = (e: unknown): string => String((e as Error)?.message ?? e).split
 /** The plan's last task: it writes the results file, so it first gathers every task's record into run.json. */
 const isFinal = (plan: RunPlan, task: PlanTask) => task.index === plan.tasks.length - 1;
 
-function stageOf(rec: TaskRecord, dir: string): StageRecord {
-  void dir;
+function stageOf(rec: TaskRecord): StageRecord {
   return { status: 'done', startedAt: rec.startedAt, finishedAt: rec.finishedAt!, seconds: rec.seconds!, outputs: rec.outputs ?? [], info: rec.info };
 }
 
@@ -51,7 +50,7 @@ function stageOf(rec: TaskRecord, dir: string): StageRecord {
 export async function gatherStages(run: RunDir, plan: RunPlan): Promise<void> {
   const recs = await readAllRecords(run.dir, plan);
   const stages: Record<string, StageRecord> = {};
-  for (const r of recs) if (r?.status === 'done') stages[r.id] = stageOf(r, run.dir);
+  for (const r of recs) if (r?.status === 'done') stages[r.id] = stageOf(r);
   run.record.stages = stages;
 }
 
@@ -101,7 +100,7 @@ export async function runTask(ctx: TaskContext, index: number, execute: TaskExec
     };
     await writeRecord(run.dir, rec);
     if (opts.inProcess || isFinal(plan, task)) {
-      run.record.stages[task.id] = stageOf(rec, run.dir);
+      run.record.stages[task.id] = stageOf(rec);
       if (backendLabel) run.record.backend = backendLabel;
       if (isFinal(plan, task)) run.record.complete = true;
       await run.save();
