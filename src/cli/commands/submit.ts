@@ -48,7 +48,7 @@ export const run: CommandModule['run'] = async ({ options: o, positionals }, io)
   });
   if (o.json) io.out(JSON.stringify(jobs.map(({ jobId, phase, type, tasks, dependsOn, script }) => ({ jobId, phase, type, tasks, dependsOn, script })), null, 2));
   else if (!jobs.length) io.out('nothing to submit: every task is done');
-  else for (const j of jobs) io.out(`${o['dry-run'] ? 'would submit' : 'submitted'} ${j.jobId}: phase ${j.phase}, ${j.type === 'array' ? `array of ${j.elements.length}` : 'chain'}, ${j.tasks.length} tasks${j.dependsOn.length ? `, after ${j.dependsOn.join(', ')}` : ''}`);
+  else for (const j of jobs) io.out(`${o['dry-run'] ? 'would submit' : 'submitted'} ${j.jobId}: phase ${j.phase}, ${j.type === 'array' ? `array of ${j.elements.length}` : j.type === 'lanes' ? `array of ${j.elements.length} lanes (chains)` : 'chain'}, ${j.tasks.length} tasks${j.dependsOn.length ? `, after ${j.dependsOn.join(', ')}` : ''}`);
   if (o.wait && !o['dry-run'] && jobs.length) {
     const s = await waitForRun(dir, { signal: io.signal });
     io.out(formatStatus(s));
