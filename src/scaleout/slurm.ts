@@ -133,6 +133,6 @@ export async function submitSlurm(dir: string, o: SlurmOptions = {}): Promise<Su
     for (const i of job.tasks) owner.set(i, jobId);
     out.push({ ...job, jobId, script, dependsOn: [...deps] });
   }
-  await writeJson(join(abs, 'slurm', `submitted-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), out.map(({ jobId, phase, type, start, end, tasks, dependsOn }) => ({ jobId, phase, type, start, end, tasks: tasks.length, taskList: tasks, dependsOn })));
+  if (!o.dryRun) await writeJson(join(abs, 'slurm', `submitted-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), out.map(({ jobId, phase, type, start, end, tasks, dependsOn }) => ({ jobId, phase, type, start, end, tasks: tasks.length, taskList: tasks, dependsOn })));
   return out;
 }
