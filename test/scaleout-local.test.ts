@@ -69,30 +69,48 @@ describe('local workers', () => {
 });
 
 describe('plans', () => {
-  it('orders the 3D chain: per-angle lanes with same-angle warm starts, one chain with the previous', () => {
+  it('orders the 3D chain: one phase per energy with same-angle warm starts, one chain with the previous', () => {
     const entry = (e: number, a: number) => ({ file: `f${e}.cxi`, entry: `entry_${a}`, energyEv: 8300 + e, angleDeg: a * 10, nFrames: 4, height: 8, width: 8 });
     const series = { energiesEv: [0, 1, 2, 3].map((e) => 8300 + e), anglesDeg: [0, 10, 20], entries: [0, 1, 2, 3].map((e) => [0, 1, 2].map((a) => entry(e, a))), files: [] };
-    const lanes = tasks3d(series, { warmFrom: 'same-angle' });
-    const p1 = makePlan('pipeline-3d', '/in', {}, { ...lanes.data }, lanes.specs);
+    const wide = tasks3d(series, { warmFrom: 'same-angle' });
+    const p1 = makePlan('pipeline-3d', '/in', {}, { ...wide.data }, wide.specs);
+    const name = (i: number) => p1.tasks[i].id.replace(/ptycho\/E0(\d+)\.00eV\/A\+0(\d+)\.000deg/, '$1@$2');
     const j1 = jobsFor(p1, []);
-    expect(j1.map((j) => j.type)).toEqual(['lanes', 'serial']);
-    expect(j1[0].lanes!.map((l) => l.map((i) => p1.tasks[i].id.split('/').slice(1).join('/')))).toEqual(
-      [0, 1, 2].map((a) => [0, 1, 2, 3].map((e) => `E0${8300 + e}.00eV/A+0${String(a * 10).padStart(2, '0')}.000deg`)),
-    );
-    // Projections, 4 energies' tomography (reference first, then outward), registration, fit.
-    expect(j1[1].tasks.map((i) => p1.tasks[i].id)).toEqual(['projections', 'tomo/E08303.00eV', 'tomo/E08302.00eV', 'tomo/E08301.00eV', 'tomo/E08300.00eV', 'tomo', 'xanes']);
+    // The first reconstruction; then each energy's first angle beside the previous energy's others.
+    expect(j1.map((j) => j.tasks.map(name))).toEqual([
+      ['8300@00'],
+      ['8300@10', '8300@20', '8301@00'],
+      ['8301@10', '8301@20', '8302@00'],
+      ['8302@10', '8302@20', '8303@00'],
+      ['8303@10', '8303@20'],
+      // Projections, the 4 energies' tomography (reference first, then outward), registration, fit.
+      ['projections', 'tomo/E08303.00eV', 'tomo/E08302.00eV', 'tomo/E08301.00eV', 'tomo/E08300.00eV', 'tomo', 'xanes'],
+    ]);
+    expect(p1.tasks.find((t) => name(t.index) === '8302@20')!.deps.map(name).sort()).toEqual(['8301@20', '8302@00']);
     const chain = tasks3d(series, {});
     const p2 = makePlan('pipeline-3d', '/in', {}, { ...chain.data }, chain.specs);
     expect(jobsFor(p2, []).map((j) => [j.type, j.tasks.length])).toEqual([['serial', p2.tasks.length]]);
+  });
+
+  it('runs parallel chains as lanes: one array element per chain', () => {
+    const specs = [0, 1, 2].flatMap((s) => [0, 1, 2, 3].map((c) => ({ id: `t${s}-${c}`, kind: 'k', deps: s ? [`t${s - 1}-${c}`] : [], outputs: [] })));
+    const p = makePlan('pipeline-2d', '/in', {}, {}, [...specs, { id: 'end', kind: 'k', deps: specs.map((x) => x.id), outputs: [] }]);
+    const jobs = jobsFor(p, []);
+    expect(jobs.map((j) => j.type)).toEqual(['lanes', 'serial']);
+    expect(jobs[0].lanes!.map((l) => l.map((i) => p.tasks[i].id))).toEqual([0, 1, 2, 3].map((c) => [0, 1, 2].map((s) => `t${s}-${c}`)));
+    // Resubmitted after chain 2 failed at its second step: only that chain's rest, then the end.
+    const recs = p.tasks.map((t) => (/t[12]-2/.test(t.id) || t.id === 'end' ? null : ({ status: 'done' } as never)));
+    expect(jobsFor(p, recs).map((j) => j.tasks.map((i) => p.tasks[i].id))).toEqual([['t1-2', 't2-2', 'end']]);
   });
 });
 
 describe('projection on N devices', () => {
   const m: ScaleoutModel = { energies: 25, angles: 241, positions: 2500, coldIterations: 50, warmIterations: 30, updatesPerS: 1e4, taskOverheadS: 1, bytesPerReconstruction: 3.3e8, filesystemBytesPerS: 5e10, tomoSPerEnergy: 600, registerS: 60, fitS: 120, warmFrom: 'same-angle', tomoMode: 'each' };
   it('scales the ePIE to one device per angle, then stops; one chain never scales', () => {
-    const one = projectScaleout(m, 1);
-    expect(one.ptychoS).toBeCloseTo(241 * (2500 * 50 / 1e4 + 1 + 24 * (2500 * 30 / 1e4 + 1)), 6);
-    expect(projectScaleout(m, 241).ptychoS).toBeCloseTo(one.ptychoS / 241, 6);
+    const cold = (2500 * 50) / 1e4 + 1;
+    const warm = (2500 * 30) / 1e4 + 1;
+    expect(projectScaleout(m, 1).ptychoS).toBeCloseTo(cold + 241 * cold + 24 * 241 * warm, 6);
+    expect(projectScaleout(m, 241).ptychoS).toBeCloseTo(2 * cold + 24 * warm, 6);
     expect(projectScaleout(m, 482).ptychoS).toBe(projectScaleout(m, 241).ptychoS);
     // The tomography chain from the last energy: 25 energies one after another.
     expect(projectScaleout(m, 1000).tomoS).toBeCloseTo(25 * 601, 6);

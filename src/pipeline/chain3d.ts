@@ -4,8 +4,9 @@
  * reconstructTomoSeries orders them), the registration of the volumes across energies,
  * and the fit with the report. Which ePIE tasks depend on which follows the warm start:
  * 'previous' (default) chains every reconstruction to the one before (energy-major, one
- * chain); 'same-angle' starts each from the same angle at the previous energy, so the
- * angles are independent chains that a cluster runs side by side.
+ * chain); 'same-angle' starts each from the same angle at the previous energy (the first
+ * energy's angles from the probe of its first reconstruction), so the angles are
+ * independent chains that a cluster runs side by side.
  */
 import { readFile } from 'node:fs/promises';
 import type { Backend } from '../gpu/backend.ts';
@@ -44,7 +45,14 @@ export const tag3d = (e: SeriesEntry): string => `${energyTag(e.energyEv)}/${ang
 /** Warm-start sources of entry i (energy-major order) for the 3D chain. */
 export function warmSources3d(i: number, nA: number, warmStart: boolean, warmFrom: 'previous' | 'same-angle'): WarmSources {
   if (!warmStart || i === 0) return { probeFrom: null, objectFrom: null };
-  if (warmFrom === 'same-angle') return i >= nA ? { probeFrom: i - nA, objectFrom: i - nA } : { probeFrom: null, objectFrom: null };
+  // same-angle: each energy's first angle goes on from the previous energy's first angle;
+  // the other angles take its probe (the same energy: the zone plate's focus moves with the
+  // energy) and their object from the same angle at the previous energy.
+  if (warmFrom === 'same-angle') {
+    const e = Math.floor(i / nA);
+    if (i % nA === 0) return { probeFrom: i - nA, objectFrom: i - nA };
+    return { probeFrom: e * nA, objectFrom: e > 0 ? i - nA : null };
+  }
   // Each angle's object from the same angle at the previous energy (the sample barely changes
   // between neighbouring energies), the probe from the previous reconstruction (the same
   // optics a moment earlier); the first energy's angles start from flat objects.

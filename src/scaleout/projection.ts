@@ -2,8 +2,8 @@
  * Wall time of a 3D task plan on N devices, from per-unit costs (measured elsewhere: the ePIE
  * rate per device, the tomography per energy, the fit, the scheduler's cost per task), and
  * where adding devices stops helping. The plan's shape decides it: with same-angle warm
- * starts the ePIE is `angles` independent chains of `energies` reconstructions (one device
- * each), with 'previous' one chain; the per-energy tomography is a chain outward from the
+ * starts the ePIE is one phase per energy as wide as the angles (each energy's first angle,
+ * then the others from its probe), with 'previous' one chain; the per-energy tomography is a chain outward from the
  * reference energy ('each') or the reference then all others at once ('shared'); the fit is
  * one task. Input is read once per reconstruction from a shared filesystem.
  */
@@ -46,9 +46,11 @@ export interface ScaleoutPoint {
 export function projectScaleout(m: ScaleoutModel, devices: number): ScaleoutPoint {
   const cold = (m.positions * m.coldIterations) / m.updatesPerS + m.taskOverheadS;
   const warm = (m.positions * m.warmIterations) / m.updatesPerS + m.taskOverheadS;
-  const lane = cold + (m.energies - 1) * warm;
-  // same-angle: whole lanes per device; previous: one chain whatever the devices.
-  const compute = m.warmFrom === 'same-angle' ? Math.ceil(m.angles / devices) * lane : m.angles * lane;
+  // same-angle: the first reconstruction, then one phase per energy as wide as the angles
+  // (the first energy's angles start with flat objects: cold iterations); previous: one
+  // chain whatever the devices.
+  const wide = Math.ceil(m.angles / devices);
+  const compute = m.warmFrom === 'same-angle' ? cold + wide * cold + (m.energies - 1) * wide * warm : m.angles * (cold + (m.energies - 1) * warm);
   const io = (m.energies * m.angles * m.bytesPerReconstruction) / m.filesystemBytesPerS;
   const ptychoS = Math.max(compute, io);
   const ref = m.referenceIndex ?? m.energies - 1;

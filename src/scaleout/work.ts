@@ -50,20 +50,24 @@ export function jobsFor(plan: RunPlan, records: (TaskRecord | null)[], tasksPerJ
     for (let i = r.start; i <= r.end; i++) if (pending(i)) todo.push(i);
     if (!todo.length) continue;
     const prev = jobs[jobs.length - 1];
-    const open = (d: number) => pending(d);
     // A one-task phase that needs nothing (not done) outside the chain before it: the same chain.
-    if (todo.length === 1 && prev?.type === 'serial' && plan.tasks[todo[0]].deps.every((d) => prev.tasks.includes(d) || !open(d))) {
+    if (todo.length === 1 && prev?.type === 'serial' && plan.tasks[todo[0]].deps.every((d) => prev.tasks.includes(d) || !pending(d))) {
       prev.end = todo[0];
       prev.tasks.push(todo[0]);
       continue;
     }
-    // As wide as the previous phase, each task needing (of what is not done) only the task at
-    // its place there: the lanes go on.
-    if (todo.length > 1 && prev && (prev.type === 'lanes' || prev.type === 'array') && prev.tasks.length % todo.length === 0) {
-      const lanes = prev.type === 'lanes' ? prev.lanes! : prev.phase === r.phase - 1 && prev.tasks.length === todo.length ? todo.map((_, k) => [prev.tasks[k]]) : null;
-      if (lanes && lanes.length === todo.length && todo.every((t, k) => plan.tasks[t].deps.every((d) => !open(d) || d === lanes[k][lanes[k].length - 1]))) {
-        todo.forEach((t, k) => lanes[k].push(t));
-        Object.assign(prev, { type: 'lanes', lanes, end: todo[todo.length - 1], tasks: lanes.flat(), elements: lanes.map((_, k) => k), tasksPerJob: 1 });
+    // Each task needing (of what is not done) only the last task of one chain of the job
+    // before, a different chain each: the chains (lanes) go on.
+    if (todo.length > 1 && prev && (prev.type === 'lanes' || (prev.type === 'array' && prev.phase === r.phase - 1))) {
+      const lanes = prev.type === 'lanes' ? prev.lanes! : prev.tasks.map((t) => [t]);
+      const laneOf = new Map(lanes.map((l, k) => [l[l.length - 1], k]));
+      const pick = todo.map((t) => {
+        const open = plan.tasks[t].deps.filter((d) => pending(d));
+        return open.length === 1 ? laneOf.get(open[0]) : undefined;
+      });
+      if (pick.every((k) => k !== undefined) && new Set(pick).size === todo.length) {
+        todo.forEach((t, j) => lanes[pick[j]!].push(t));
+        Object.assign(prev, { type: 'lanes', lanes, end: Math.max(prev.end, todo[todo.length - 1]), tasks: lanes.flat(), elements: lanes.map((_, k) => k), tasksPerJob: 1 });
         continue;
       }
     }
