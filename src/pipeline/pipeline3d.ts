@@ -65,10 +65,13 @@ export interface Pipeline3dOptions extends ChainOptions {
   /** Energy (eV) the others are aligned from and registered to; default the highest (post-edge: strongest contrast). */
   referenceEnergyEv?: number;
   /**
-   * Where a warm-started ePIE takes its probe: 'previous' (default) the reconstruction just
-   * before (one chain through every (energy, angle): nothing runs in parallel), or
-   * 'same-angle' the same angle at the previous energy, like its object (one chain per angle:
-   * a cluster runs the angles side by side; the first energy's angles start cold).
+   * Warm-start graph of the ePIE: 'previous' (default) the probe from the reconstruction just
+   * before (one chain through every (energy, angle): nothing runs in parallel); 'same-angle'
+   * each energy's first angle from the previous energy's first angle, the others with its
+   * probe and their object from the same angle at the previous energy (the angles of an
+   * energy run side by side). 3d-ci (state RMS / bias / correlation): previous 0.460 /
+   * −0.234 / 0.224; same-angle 0.342 / −0.162 / 0.02; with the probe also from the same angle
+   * at the previous energy 0.688 / −0.526 / −0.13 (the probe changes with the energy).
    */
   warmFrom?: 'previous' | 'same-angle';
 }

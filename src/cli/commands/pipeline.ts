@@ -39,7 +39,7 @@ export const spec: CommandModule['spec'] = {
     'dry-run': { type: 'boolean', default: false, help: '3d with --preset: print the task count, projected time per stage (ePIE cost measured now on this CPU), disk and peak memory, and run nothing' },
     components: { type: 'int', meta: 'K', help: '3d: principal components of the spectra kept before the fit (default 4; 0: all)' },
     smooth: { type: 'number', meta: 'VOXELS', help: '3d: Gaussian smoothing σ of the volumes before the per-voxel fit (default 0.8; 0: none)' },
-    'warm-from': { type: 'string', default: 'previous', choices: ['previous', 'same-angle'], help: "3d: a warm-started ePIE takes its probe from the 'previous' reconstruction (one chain) or from the 'same-angle' at the previous energy (one chain per angle: angles run in parallel on a cluster)" },
+    'warm-from': { type: 'string', default: 'previous', choices: ['previous', 'same-angle'], help: "3d: warm starts from the 'previous' reconstruction (one chain) or 'same-angle': object from the same angle at the previous energy, probe from the energy's first angle (an energy's angles run side by side on a cluster)" },
     'tomo-mode': { type: 'string', default: 'each', choices: ['each', 'shared'], help: "3d: align each energy's tomogram on its own ('each': one scan per energy, as the paper) or share one alignment" },
     ...READ_OPTIONS,
   },
