@@ -4,11 +4,11 @@
  * scripts/slurm-local.sh, when it is up); the SLURM overhead per task and the start-up of a
  * task process, from the task records; the measured ePIE cost per pattern update.
  *
- *   npx tsx scripts/bench-scaleout.ts [--reps 2] [--skip-slurm] [--json]
+ *   npx tsx scripts/bench-scaleout.ts [--reps 2] [--cases 2d-small,3d-ci] [--skip-slurm] [--json]
  *
  * Cases (reduced iterations so a run takes tens of seconds on a loaded 2-core machine):
  * 2d-small without warm start (17 independent energies, then registration and fit), and
- * 3d-ci with same-angle warm starts (16 lanes of 16 energies, then per-energy tomography).
+ * 3d-ci with same-angle warm starts (one phase of 16 angles per energy, then per-energy tomography).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -34,6 +34,7 @@ const in2d = join(root, '2d-small');
 const in3d = join(root, '3d-ci');
 await simulate('2d-small', { outDir: in2d, backend: 'cpu' });
 await simulate('3d-ci', { outDir: in3d, backend: 'cpu' });
+// (simulating both is a few seconds; --cases picks what runs)
 
 const cases = {
   '2d-small': { input: in2d, plan: planChain2d, one: runPipeline2d, opts: { backend: 'cpu' as const, warmStart: false, epie: { iterations: 10 } } },
@@ -53,7 +54,8 @@ let k = 0;
 const fresh = () => join(root, `run-${k++}`);
 const load = () => hostInfo().loadAverage1m;
 
-for (const [name, c] of Object.entries(cases)) {
+const only = args.includes('--cases') ? args[args.indexOf('--cases') + 1].split(',') : Object.keys(cases);
+for (const [name, c] of Object.entries(cases).filter(([n]) => only.includes(n))) {
   const plan = async (dir: string) => (await (c.plan as (o: object) => Promise<{ plan: { tasks: unknown[] } }>)({ ...c.opts, input: c.input, outDir: dir })).plan;
   let t = Date.now();
   const one = fresh();
@@ -81,7 +83,7 @@ for (const [name, c] of Object.entries(cases)) {
     const dir = fresh();
     const pl = await plan(dir);
     t = Date.now();
-    const jobs = await submitSlurm(dir, { tasksPerJob: name === '2d-small' ? 4 : 1 });
+    const jobs = await submitSlurm(dir, { tasksPerJob: 4 });
     const s = await waitForRun(dir, { timeoutS: 1800 });
     const wall = (Date.now() - t) / 1000;
     if (!s.complete) throw new Error(`${name}: SLURM run incomplete (${s.failed} failed)`);
@@ -94,7 +96,7 @@ for (const [name, c] of Object.entries(cases)) {
 await rm(root, { recursive: true, force: true });
 
 // SLURM overhead per task: its wall time beyond the best 2-worker local run, per task.
-for (const name of Object.keys(cases)) {
+for (const name of only) {
   const best2 = Math.min(...rows.filter((r) => r.case === name && r.how === '2 local workers').map((r) => r.wallS));
   const sl = rows.find((r) => r.case === name && r.how.startsWith('SLURM'));
   if (sl) sl.note = `${sl.note}; ${((sl.wallS - best2) / sl.tasks).toFixed(3)} s per task beyond 2 local workers`;
