@@ -28,7 +28,7 @@ let root: string;
 let in2d: string;
 let in3d: string;
 const opts2d = { backend: 'cpu' as const, warmStart: false, epie: { iterations: 4 }, warmIterations: 3 };
-const opts3d = { backend: 'cpu' as const, warmFrom: 'same-angle' as const, epie: { iterations: 3 }, warmIterations: 2, sirtIterations: 10 };
+const opts3d = { backend: 'cpu' as const, warmFrom: 'same-angle' as const, epie: { iterations: 8 }, warmIterations: 5, sirtIterations: 10 };
 
 beforeAll(async () => {
   if (!cluster.ok) return;
