@@ -44,4 +44,8 @@ fi
 if [ "${WITH_CHROMIUM:-0}" = 1 ] && ! command -v chromium >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
+# WITH_SLURM=1: a one-node SLURM cluster for the scale-out tests (scripts/slurm-local.sh starts it).
+if [ "${WITH_SLURM:-0}" = 1 ] && { ! command -v sbatch >/dev/null || [ ! -x /usr/sbin/munged ] || [ ! -x /usr/sbin/slurmctld ]; }; then
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq slurm-wlm munge >/dev/null
+fi
 echo "system setup: $(dpkg-query -W -f='mesa-vulkan-drivers ${Version}' mesa-vulkan-drivers)"

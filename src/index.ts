@@ -54,6 +54,16 @@ export type { Pipeline3dOptions, Pipeline3dResult } from './pipeline/pipeline3d.
 export { writeHighStateRegions } from './pipeline/regions3d.ts';
 export type { HighStateRegions } from './pipeline/regions3d.ts';
 
+// Scale-out: task plans on SLURM or local workers (the pipelines run the same plans in-process)
+export { planChain2d } from './pipeline/pipeline2d.ts';
+export { planChain3d } from './pipeline/pipeline3d.ts';
+export { readPlan, type RunPlan, type PlanTask } from './scaleout/plan.ts';
+export { runSelectedTasks } from './scaleout/task-runner.ts';
+export { runLocalWorkers } from './scaleout/local.ts';
+export { submitSlurm, type SlurmOptions } from './scaleout/slurm.ts';
+export { runStatus, waitForRun, formatStatus, type RunStatus } from './scaleout/status.ts';
+export { projectScaleout, scalingLimit, type ScaleoutModel } from './scaleout/projection.ts';
+
 // I/O
 export { parseAngles, readAngles } from './io/angles.ts';
 export { openCxiEntry, openCxiEntries, listCxiEntries, writeCxi, CxiWriter, readTiff, writeTiff, writePng, readEnergies, describeFile, formatDescription, describeFolder, formatFolder } from './io/index.ts';

@@ -2,25 +2,24 @@
  * 2D spectro-ptychography, end to end (the reference paper's 2D-SP, Fig. 5): an energy
  * series of CXI entries → ePIE per energy (warm-started) → −ln|O| → common pixel size →
  * subpixel registration → crop to the common field → per-pixel XANES fit → calibrated
- * oxidation-state map, uncertainty, histogram, pictures. Each stage's result is written as
- * it completes; an interrupted run resumes without redoing finished energies.
+ * oxidation-state map, uncertainty, histogram, pictures. The chain is a task plan
+ * (chain2d.ts, src/scaleout): this process runs it in order; `ptyxanes submit` runs the same
+ * tasks on SLURM or local workers. Each task's result is written as it completes; an
+ * interrupted run resumes without redoing finished tasks.
  */
+import { readFile } from 'node:fs/promises';
 import { PtyxanesError } from '../core/errors.ts';
-import { throwIfAborted } from '../core/progress.ts';
-import { resolveBackend, type Backend } from '../gpu/backend.ts';
-import { adapterLabel } from '../gpu/context.ts';
-import { readTiff } from '../io/tiff.ts';
 import type { StackStrategy } from '../register/index.ts';
-import { loadCalibration, fitXanes, writeXanesOutputs, type EdgeModel, type XanesResult } from '../xanes/index.ts';
+import type { EdgeModel, XanesResult } from '../xanes/index.ts';
+import { makePlan, planRun, type RunPlan } from '../scaleout/plan.ts';
+import { runPlanInProcess, taskContext } from '../scaleout/execute.ts';
 import { discoverSeries, type SeriesInput } from './inputs.ts';
-import { probeStartOptions } from './probe-model.ts';
-import { runPtychoStage, type EnergyRecord } from './ptycho-stage.ts';
-import { writeRunResults } from './results.ts';
+import type { EnergyRecord } from './ptycho-stage.ts';
 import { RunDir } from './run-dir.ts';
-import { buildRegisteredStack, type GridInfo } from './stack-stage.ts';
-import { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './series-core.ts';
+import type { GridInfo } from './stack-stage.ts';
 import { chainResultOptions, type ChainOptions } from './chain-options.ts';
-import { compareWithTruth, type TruthComparison } from './truth.ts';
+import { execute2d, tasks2d } from './chain2d.ts';
+import type { TruthComparison } from './truth.ts';
 
 export { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './series-core.ts';
 
@@ -54,7 +53,7 @@ export interface Pipeline2dResult {
 }
 
 /** The options that decide results (recorded in run.json; a resume must match them). */
-function resultOptions(o: Pipeline2dOptions): Record<string, unknown> {
+export function resultOptions2d(o: Pipeline2dOptions): Record<string, unknown> {
   return {
     ...chainResultOptions(o),
     strategy: o.strategy ?? 'reference',
@@ -63,8 +62,8 @@ function resultOptions(o: Pipeline2dOptions): Record<string, unknown> {
   };
 }
 
-export async function runPipeline2d(opts: Pipeline2dOptions): Promise<Pipeline2dResult> {
-  const t0 = Date.now();
+/** Checks the options, finds the energies, opens the run folder and writes its task plan (`ptyxanes plan 2d`). */
+export async function planChain2d(opts: Pipeline2dOptions): Promise<{ run: RunDir; plan: RunPlan }> {
   // Options checked before any work (a typo must not surface after hours of ePIE).
   const regNorm = opts.registrationNormalization ?? 'none';
   if (regNorm !== 'none' && regNorm !== 'phase') {
@@ -77,93 +76,15 @@ export async function runPipeline2d(opts: Pipeline2dOptions): Promise<Pipeline2d
   if (series.entries.length < 4) {
     throw new PtyxanesError('too few energies for a XANES fit', { file: opts.input, expected: 'at least 4 (pre-edge, edge, post-edge)', found: String(series.entries.length) });
   }
-  const run = await RunDir.open(opts.outDir, { kind: 'pipeline-2d', options: resultOptions(opts), inputs: series.files, resume: opts.resume, force: opts.force });
-  const backend = await resolveBackend(opts.backend ?? 'auto');
-  const backendLabel = backend.kind === 'gpu' ? `gpu: ${adapterLabel(backend.ctx.info)}` : 'cpu';
-  run.record.backend = backendLabel;
-  const b: Backend = backend.kind;
-  const timings: Record<string, number> = {};
-  const lap = (name: string, since: number) => (timings[name] = (Date.now() - since) / 1000);
+  const options = resultOptions2d(opts);
+  const run = await RunDir.open(opts.outDir, { kind: 'pipeline-2d', options, inputs: series.files, resume: opts.resume, force: opts.force });
+  const plan = await planRun(run, makePlan('pipeline-2d', opts.input, options, { entries: series.entries, manifest: series.manifest }, tasks2d(series, opts)));
+  return { run, plan };
+}
 
-  let t = Date.now();
-  const energies = await runPtychoStage(run, series.entries, {
-    epie: { ...opts.epie, alpha: opts.epie?.alpha ?? DEFAULT_SERIES_ALPHA, backend: b },
-    warmStart: opts.warmStart ?? true,
-    warmIterations: opts.warmIterations ?? DEFAULT_WARM_ITERATIONS,
-    ...probeStartOptions(opts.probeInit ?? 'zone-plate', { zonePlate: opts.zonePlate, sizeM: opts.probeSizeM, manifest: series.manifest }),
-    read: opts.read,
-    onProgress: opts.onProgress,
-    signal: opts.signal,
-  });
-  lap('ptycho', t);
-  throwIfAborted(opts.signal);
-
-  t = Date.now();
-  let grid!: GridInfo;
-  const regStage = await run.stage('register', async () => {
-    const r = await buildRegisteredStack(run, series.entries, {
-      pixelSizeM: opts.pixelSizeM ?? 40e-9,
-      allowUpsample: opts.allowUpsample ?? false,
-      strategy: opts.strategy ?? 'reference',
-      referenceEnergyEv: opts.referenceEnergyEv,
-      upsampleFactor: opts.upsampleFactor ?? 100,
-      normalization: regNorm === 'phase' ? 'phase' : null,
-      backend: b,
-      onProgress: opts.onProgress,
-      signal: opts.signal,
-    });
-    grid = r.grid;
-    return { outputs: r.outputs, info: { pixelSizeM: r.grid.pixelSizeM, shape: r.grid.shape } };
-  });
-  if (regStage.skipped) grid = JSON.parse(await (await import('node:fs/promises')).readFile(run.path('stack', 'grid.json'), 'utf8')) as GridInfo;
-  lap('register', t);
-  throwIfAborted(opts.signal);
-
-  t = Date.now();
-  const stack = await readTiff(run.path('stack', 'attenuation_registered.tif'));
-  const calibration = opts.calibrationFile ? await loadCalibration(opts.calibrationFile) : undefined;
-  opts.onProgress?.({ stage: 'xanes', done: 0, total: 1, message: `${stack.shape[1]}×${stack.shape[2]} pixels × ${stack.shape[0]} energies` });
-  const xanes = await fitXanes({ data: stack.data, shape: stack.shape }, grid.energiesEv, {
-    backend: b,
-    edgeModel: opts.edgeModel ?? 'shared',
-    calibration,
-    preEdgeEv: opts.preEdgeEv,
-    postEdgeEv: opts.postEdgeEv,
-    fitRangeEv: opts.fitRangeEv,
-    onProgress: opts.onProgress,
-    signal: opts.signal,
-  });
-  // Always rewritten: cheap next to ePIE, and keeps maps consistent with the stack on disk.
-  const xanesFiles = await writeXanesOutputs(xanes, run.path('xanes'), { pixelSizeM: grid.pixelSizeM });
-  await run.stage('xanes', async () => ({ outputs: xanesFiles, info: { ...xanes.summary } }));
-  lap('xanes', t);
-
-  t = Date.now();
-  const truth = series.manifest ? await compareWithTruth(series.manifest, xanes, grid) : undefined;
-  const resultsH5 = run.path('results.h5');
-  const summaryPath = run.path('summary.json');
-  timings.total = (Date.now() - t0) / 1000;
-  const result: Pipeline2dResult = {
-    outDir: run.dir,
-    energiesEv: grid.energiesEv,
-    energies,
-    grid,
-    xanes: xanes.summary,
-    edgeModel: xanes.edgeModel,
-    warnings: xanes.warnings,
-    truth,
-    timingsS: timings,
-    files: {
-      oxidationState: run.path('xanes', 'oxidation_state.tif'),
-      uncertainty: run.path('xanes', 'oxidation_state_std.tif'),
-      histogramPng: run.path('xanes', 'oxidation_state_histogram.png'),
-      resultsH5,
-      summary: summaryPath,
-    },
-    backend: backendLabel,
-  };
-  await writeRunResults(run, { result, xanes, stackPath: run.path('stack', 'attenuation_registered.tif'), summaryPath, resultsH5 });
-  lap('report', t);
-  await run.markComplete();
-  return result;
+/** The whole 2D chain in this process: the plan's tasks in order, finished ones skipped. */
+export async function runPipeline2d(opts: Pipeline2dOptions): Promise<Pipeline2dResult> {
+  const { run, plan } = await planChain2d(opts);
+  const value = (await runPlanInProcess(taskContext(run, plan, opts), execute2d)) as Pipeline2dResult | undefined;
+  return value ?? (JSON.parse(await readFile(run.path('summary.json'), 'utf8')) as Pipeline2dResult);
 }

@@ -76,59 +76,91 @@ export async function loadAttenuation(run: RunDir, entry: SeriesEntry, tag = def
   return cropLitAttenuation(img, rec);
 }
 
+/** Which finished entries warm-start entry i: its probe's and its object's sources (null: cold / flat). */
+export interface WarmSources {
+  probeFrom: number | null;
+  objectFrom: number | null;
+}
+
+/** The default warm-start graph: probe from i − 1, object from `objectFrom(i)` (default i − 1). */
+export function warmSourcesOf(i: number, opts: Pick<PtychoStageOptions, 'warmStart' | 'objectFrom'>): WarmSources {
+  if (!opts.warmStart || i === 0) return { probeFrom: null, objectFrom: null };
+  const from = (opts.objectFrom ?? ((k: number) => k - 1))(i);
+  return { probeFrom: i - 1, objectFrom: from === null || from < 0 ? null : from };
+}
+
 /**
- * Reconstructs every entry not yet done, in the given order, each warm-started from the
- * previous reconstruction's probe and from the object of `objectFrom(i)` (by default the
- * previous entry). Finished entries are never redone; a warm start after a resume reads
- * the saved state of the entry it starts from.
+ * Reconstructs entry i, warm-started from the saved (or, in `cache`, the just-computed)
+ * state of its sources, and writes its files under ptycho/TAG/. Marking it done is the
+ * caller's (a plan task's record, or a RunDir stage).
  */
-export async function runPtychoStage(run: RunDir, entries: SeriesEntry[], opts: PtychoStageOptions): Promise<EnergyRecord[]> {
-  const records: EnergyRecord[] = [];
+export async function reconstructEntry(
+  run: RunDir,
+  entries: SeriesEntry[],
+  i: number,
+  warm: WarmSources,
+  opts: PtychoStageOptions,
+  cache: Map<string, unknown> = new Map(),
+): Promise<{ outputs: string[]; info: Record<string, unknown>; record: EnergyRecord }> {
   const tagOf = opts.tagOf ?? defaultTag;
-  const objectFrom = opts.objectFrom ?? ((i: number) => i - 1);
   const describe = opts.describe ?? ((e: SeriesEntry) => `${e.energyEv.toFixed(1)} eV`);
-  const total = entries.length;
+  const entry = entries[i];
+  const tag = tagOf(entry, i);
+  const what = describe(entry, i);
   // The last reconstruction stays in memory (it is the next one's probe, and often object, source).
-  let last: { index: number; state: WarmState } | null = null;
+  const last = cache.get('ptycho:last') as { index: number; state: WarmState } | undefined;
   const stateOf = async (j: number): Promise<WarmState> => {
     if (last?.index === j) return last.state;
     const s = await loadEnergyState(run, tagOf(entries[j], j));
     return { object: s.object, probe: s.probe, pixelSizeM: s.record.pixelSizeM, originM: s.record.originM };
   };
+  const prev = warm.probeFrom === null ? null : await stateOf(warm.probeFrom);
+  const object = prev === null || warm.objectFrom === null ? null : warm.objectFrom === warm.probeFrom ? prev : await stateOf(warm.objectFrom);
+  const source = await openCxiEntry(entry.file, entry.entry, opts.read);
+  let result: EpieResult;
+  try {
+    result = await reconstructEnergy(source, prev, i, entries.length, opts, { object, label: what, values: entry.angleDeg !== undefined ? { angleDeg: entry.angleDeg } : undefined });
+  } finally {
+    await source.close?.();
+  }
+  const saved = await saveEnergy(run, tag, result);
+  cache.set('ptycho:last', { index: i, state: { object: result.object, probe: result.probe, pixelSizeM: result.pixelSizeM, originM: result.originM } });
+  opts.onProgress?.({ stage: 'ptycho', done: i + 1, total: entries.length, message: `${what} done, error ${saved.record.finalError.toExponential(3)}` });
+  const info = { energyEv: entry.energyEv, ...(entry.angleDeg !== undefined ? { angleDeg: entry.angleDeg } : {}), iterations: saved.record.iterations, finalError: saved.record.finalError, warmStart: object !== null };
+  return { outputs: saved.outputs, info, record: saved.record };
+}
+
+/**
+ * Reconstructs every entry not yet done, in the given order, each warm-started from the
+ * previous reconstruction's probe and from the object of `objectFrom(i)` (by default the
+ * previous entry), with RunDir stages as the record (`ptyxanes reconstruct`; the pipelines
+ * run the same reconstructEntry as plan tasks).
+ */
+export async function runPtychoStage(run: RunDir, entries: SeriesEntry[], opts: PtychoStageOptions): Promise<EnergyRecord[]> {
+  const records: EnergyRecord[] = [];
+  const tagOf = opts.tagOf ?? defaultTag;
+  const describe = opts.describe ?? ((e: SeriesEntry) => `${e.energyEv.toFixed(1)} eV`);
+  const cache = new Map<string, unknown>();
   for (const [i, entry] of entries.entries()) {
     throwIfAborted(opts.signal);
     const tag = tagOf(entry, i);
-    const stageName = `ptycho/${tag}`;
-    const what = describe(entry, i);
-    if (run.isDone(stageName)) {
+    if (run.isDone(`ptycho/${tag}`)) {
       records.push(await loadEnergyRecord(run, entry, tag));
-      opts.onProgress?.({ stage: 'ptycho', done: i + 1, total, message: `${what} (done earlier)` });
+      opts.onProgress?.({ stage: 'ptycho', done: i + 1, total: entries.length, message: `${describe(entry, i)} (done earlier)` });
       continue;
     }
     const t0 = Date.now();
-    const warm = opts.warmStart && i > 0;
-    const prev = warm ? await stateOf(i - 1) : null;
-    const from = warm ? objectFrom(i) : null;
-    const object = !warm ? null : from === null || from < 0 ? null : from === i - 1 ? prev : await stateOf(from);
-    const source = await openCxiEntry(entry.file, entry.entry, opts.read);
-    let result: EpieResult;
-    try {
-      result = await reconstructEnergy(source, prev, i, total, opts, { object, label: what, values: entry.angleDeg !== undefined ? { angleDeg: entry.angleDeg } : undefined });
-    } finally {
-      await source.close?.();
-    }
-    let saved: Awaited<ReturnType<typeof saveEnergy>> | undefined;
+    let rec!: EnergyRecord;
     await run.stage(
-      stageName,
+      `ptycho/${tag}`,
       async () => {
-        saved = await saveEnergy(run, tag, result);
-        return { outputs: saved.outputs, info: { energyEv: entry.energyEv, ...(entry.angleDeg !== undefined ? { angleDeg: entry.angleDeg } : {}), iterations: saved.record.iterations, finalError: saved.record.finalError, warmStart: object !== null } };
+        const r = await reconstructEntry(run, entries, i, warmSourcesOf(i, opts), opts, cache);
+        rec = r.record;
+        return { outputs: r.outputs, info: r.info };
       },
       { startedMs: t0 },
     );
-    records.push(saved!.record);
-    last = { index: i, state: { object: result.object, probe: result.probe, pixelSizeM: result.pixelSizeM, originM: result.originM } };
-    opts.onProgress?.({ stage: 'ptycho', done: i + 1, total, message: `${what} done, error ${saved!.record.finalError.toExponential(3)}` });
+    records.push(rec);
   }
   return records;
 }

@@ -72,7 +72,8 @@ export async function checksumFile(path: string): Promise<InputRecord> {
   return { path: resolve(path), bytes: st.size, algorithm: 'sha256-partial', digest: h.digest('hex') };
 }
 
-function stableStringify(v: unknown): string {
+/** JSON with sorted keys (undefined left out): equal options give equal text. */
+export function stableStringify(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
   return `{${Object.keys(v as object)
@@ -172,6 +173,22 @@ export class RunDir {
     const rd = new RunDir(abs, rec);
     await rd.save();
     return rd;
+  }
+
+  /**
+   * Opens an existing run for one task of its plan (another process, maybe another node):
+   * no input checksums (the plan recorded them), and nothing written here but by the final task.
+   */
+  static async attach(dir: string): Promise<RunDir> {
+    const abs = resolve(dir);
+    const runJson = join(abs, 'run.json');
+    let rec: RunRecord;
+    try {
+      rec = JSON.parse(await readFile(runJson, 'utf8')) as RunRecord;
+    } catch (e) {
+      throw new PtyxanesError(`not a run folder: ${(e as Error).message}`, { file: runJson });
+    }
+    return new RunDir(abs, rec);
   }
 
   path(...parts: string[]): string {

@@ -77,68 +77,114 @@ export function seriesOrder(n: number, ref: number): { index: number; from: numb
   return out;
 }
 
-export async function reconstructTomoSeries(series: TomoSeriesInput[], opts: TomoSeriesOptions = {}): Promise<TomoSeriesResult> {
-  const t0 = performance.now();
-  const n = series.length;
+/** What a further energy takes from the energy it is aligned from (or, 'shared', from the reference). */
+export interface TomoNeighbourState {
+  shifts: Float64Array;
+  centreCol: number;
+  /** The alignment's last volume ('shared': the further energies' SIRT starts from the reference's). */
+  alignVolume?: RealArray;
+  /** The neighbour's final volume (the SIRT start when there is no alignment). */
+  volume?: RealArray;
+}
+
+/**
+ * One energy of the series: its alignment (from scratch, or from `neighbour`'s shifts and
+ * axis) and its SIRT. Returns the energy (volume not yet registered to the reference) and
+ * what a further energy takes from it. `reconstructTomoSeries` runs this per energy; a
+ * pipeline task runs it alone, with the neighbour's state read back from its files.
+ */
+export async function reconstructTomoEnergy(
+  e: TomoSeriesInput,
+  neighbour: TomoNeighbourState | null,
+  opts: TomoSeriesOptions = {},
+): Promise<{ energy: TomoSeriesEnergy; state: TomoNeighbourState | null }> {
+  const mode = opts.mode ?? 'each';
+  const iterations = opts.iterations ?? DEFAULT_SIRT_ITERATIONS;
+  let al: { shifts: Float64Array; centreCol: number; volume?: RealArray; passes: unknown[] } | null = null;
+  let warmStarted = false;
+  let projections = e.projections;
+  let centreCol = opts.centreCol ?? (e.projections.shape[2] - 1) / 2;
+  if (opts.align !== false) {
+    if (mode === 'shared' && neighbour) {
+      projections = shiftStack(e.projections, neighbour.shifts, 'fourier', 0);
+      centreCol = neighbour.centreCol;
+      al = { shifts: neighbour.shifts, centreCol, volume: neighbour.alignVolume, passes: [] };
+    } else {
+      // The neighbour's shifts are the better start when the scans share their misalignment
+      // (stage run-out repeats between energies): then its centre-of-mass estimate agrees
+      // with them to within a pixel and full-resolution passes suffice. Otherwise this
+      // energy is aligned from its own estimate, coarse to fine.
+      const warmStart = !!neighbour && agree(neighbour.shifts, massCentreEstimate(geometryForProjections(e.projections, e.anglesDeg, opts), e.projections.data).shifts, 1);
+      const r: AlignResult = await alignProjections(e.projections, e.anglesDeg, {
+        ...opts,
+        onProgress: undefined,
+        ...(warmStart && neighbour ? { initialShifts: neighbour.shifts, centreCol: neighbour.centreCol, estimateAxis: opts.estimateAxis ?? opts.centreCol === undefined, levels: [1] } : {}),
+      });
+      al = r;
+      projections = r.aligned;
+      centreCol = r.centreCol;
+      warmStarted = warmStart;
+    }
+  }
+  const warm = al?.volume ?? neighbour?.volume;
+  const s = await sirt(projections, e.anglesDeg, { ...opts, onProgress: undefined, centreCol, iterations, initial: warm });
+  return {
+    energy: { volume: s.volume, shifts: al?.shifts ?? null, centreCol, alignPasses: al?.passes.length ?? 0, warmStarted, volumeShift: [0, 0, 0], residuals: s.residuals },
+    state: al ? { shifts: al.shifts, centreCol, alignVolume: al.volume, volume: s.volume } : { shifts: new Float64Array(0), centreCol, volume: s.volume },
+  };
+}
+
+/** Moves every volume but the reference's onto the reference (subpixel 3D registration, one Fourier shift each). */
+export async function registerSeriesVolumes(out: TomoSeriesEnergy[], ref: number, signal?: AbortSignal): Promise<void> {
+  if (out.length < 2) return;
+  const others = out.map((_, i) => i).filter((i) => i !== ref);
+  const reg = await registerVolumes(out[ref].volume, others.map((i) => out[i].volume), { signal });
+  others.forEach((i, k) => {
+    const d: [number, number, number] = [reg.shifts[3 * k], reg.shifts[3 * k + 1], reg.shifts[3 * k + 2]];
+    out[i].volume = shiftVolume(out[i].volume, d[0], d[1], d[2], { method: 'fourier', fill: 0 });
+    out[i].volumeShift = d;
+  });
+}
+
+/** Checks a series' reference index, sizes and mode (one line each). */
+export function checkTomoSeries(shapes: (readonly number[] | undefined)[], labels: (string | undefined)[], opts: TomoSeriesOptions): number {
+  const n = shapes.length;
   if (!n) throw new PtyxanesError('no energies in the series', { field: 'series', expected: 'at least one projection stack', found: '0' });
   const ref = opts.referenceIndex ?? n - 1;
   if (!(Number.isInteger(ref) && ref >= 0 && ref < n)) throw new PtyxanesError('reference index outside the series', { field: 'referenceIndex', expected: `0 … ${n - 1}`, found: String(ref) });
-  const s0 = series[0].projections.shape;
-  series.forEach((e, i) => {
-    const s = e.projections?.shape;
-    if (!s || s.length !== 3 || s[1] !== s0[1] || s[2] !== s0[2]) throw new PtyxanesError('projections differ in size between energies', { field: `series[${i}]${e.label ? ` (${e.label})` : ''}`, expected: `[angles, ${s0[1]}, ${s0[2]}]`, found: s ? `[${s.join(', ')}]` : 'none' });
+  const s0 = shapes[0]!;
+  shapes.forEach((s, i) => {
+    if (!s || s.length !== 3 || s[1] !== s0[1] || s[2] !== s0[2]) throw new PtyxanesError('projections differ in size between energies', { field: `series[${i}]${labels[i] ? ` (${labels[i]})` : ''}`, expected: `[angles, ${s0[1]}, ${s0[2]}]`, found: s ? `[${s.join(', ')}]` : 'none' });
   });
   const mode = opts.mode ?? 'each';
   if (mode !== 'each' && mode !== 'shared') throw new PtyxanesError('unknown series mode', { field: 'mode', expected: "'each' or 'shared'", found: String(mode) });
+  return ref;
+}
+
+export async function reconstructTomoSeries(series: TomoSeriesInput[], opts: TomoSeriesOptions = {}): Promise<TomoSeriesResult> {
+  const t0 = performance.now();
+  const n = series.length;
+  const ref = checkTomoSeries(
+    series.map((e) => e.projections?.shape),
+    series.map((e) => e.label),
+    opts,
+  );
+  const mode = opts.mode ?? 'each';
   const iterations = opts.iterations ?? DEFAULT_SIRT_ITERATIONS;
   const out: TomoSeriesEnergy[] = new Array(n);
-  const aligned: (AlignResult | null)[] = new Array(n).fill(null);
+  const states: (TomoNeighbourState | null)[] = new Array(n).fill(null);
   const progress = (done: number, message: string) => opts.onProgress?.({ stage: 'tomo-series', done, total: n, message });
   let done = 0;
   for (const { index, from } of seriesOrder(n, ref)) {
     throwIfAborted(opts.signal);
     const e = series[index];
     const what = e.label ?? `energy ${index}`;
-    let al: AlignResult | null = null;
-    let warmStarted = false;
-    let projections = e.projections;
-    let centreCol = opts.centreCol ?? (s0[2] - 1) / 2;
-    if (opts.align !== false) {
-      const neighbour = from === null ? null : aligned[mode === 'shared' ? ref : from];
-      if (mode === 'shared' && neighbour) {
-        projections = shiftStack(e.projections, neighbour.shifts, 'fourier', 0);
-        centreCol = neighbour.centreCol;
-        al = { ...neighbour, aligned: projections, passes: [] };
-      } else {
-        // The neighbour's shifts are the better start when the scans share their misalignment
-        // (stage run-out repeats between energies): then its centre-of-mass estimate agrees
-        // with them to within a pixel and full-resolution passes suffice. Otherwise this
-        // energy is aligned from its own estimate, coarse to fine.
-        const warmStart = !!neighbour && agree(neighbour.shifts, massCentreEstimate(geometryForProjections(e.projections, e.anglesDeg, opts), e.projections.data).shifts, 1);
-        al = await alignProjections(e.projections, e.anglesDeg, {
-          ...opts,
-          onProgress: undefined,
-          ...(warmStart && neighbour ? { initialShifts: neighbour.shifts, centreCol: neighbour.centreCol, estimateAxis: opts.estimateAxis ?? opts.centreCol === undefined, levels: [1] } : {}),
-        });
-        projections = al.aligned;
-        centreCol = al.centreCol;
-        warmStarted = warmStart;
-      }
-      aligned[index] = al;
-    }
-    const warm = al?.volume ?? (from !== null ? out[from]?.volume : undefined);
-    const s = await sirt(projections, e.anglesDeg, { ...opts, onProgress: undefined, centreCol, iterations, initial: warm });
-    out[index] = { volume: s.volume, shifts: al?.shifts ?? null, centreCol, alignPasses: al?.passes.length ?? 0, warmStarted, volumeShift: [0, 0, 0], residuals: s.residuals };
-    progress(++done, `${what}: ${al ? `aligned in ${al.passes.length} passes, axis ${centreCol.toFixed(2)}; ` : ''}SIRT ${iterations} iterations`);
+    const neighbour = from === null ? null : states[mode === 'shared' && opts.align !== false ? ref : from];
+    const r = await reconstructTomoEnergy(e, neighbour, opts);
+    out[index] = r.energy;
+    states[index] = r.state;
+    progress(++done, `${what}: ${r.energy.shifts ? `aligned in ${r.energy.alignPasses} passes, axis ${r.energy.centreCol.toFixed(2)}; ` : ''}SIRT ${iterations} iterations`);
   }
-  if (opts.registerVolumes !== false && n > 1) {
-    const others = out.map((_, i) => i).filter((i) => i !== ref);
-    const reg = await registerVolumes(out[ref].volume, others.map((i) => out[i].volume), { signal: opts.signal });
-    others.forEach((i, k) => {
-      const d: [number, number, number] = [reg.shifts[3 * k], reg.shifts[3 * k + 1], reg.shifts[3 * k + 2]];
-      out[i].volume = shiftVolume(out[i].volume, d[0], d[1], d[2], { method: 'fourier', fill: 0 });
-      out[i].volumeShift = d;
-    });
-  }
+  if (opts.registerVolumes !== false) await registerSeriesVolumes(out, ref, opts.signal);
   return { energies: out, referenceIndex: ref, seconds: (performance.now() - t0) / 1000 };
 }

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PtyxanesError } from '../../core/errors.ts';
-import { runPipeline2d, type Pipeline2dResult } from '../../pipeline/pipeline2d.ts';
-import { runPipeline3d } from '../../pipeline/pipeline3d.ts';
+import { runPipeline2d, type Pipeline2dOptions, type Pipeline2dResult } from '../../pipeline/pipeline2d.ts';
+import { runPipeline3d, type Pipeline3dOptions } from '../../pipeline/pipeline3d.ts';
 import { formatSummary3d } from './pipeline3d-summary.ts';
 import type { CommandModule } from '../main.ts';
 import { probeStartOptions } from '../../pipeline/probe-model.ts';
@@ -40,6 +40,7 @@ export const spec: CommandModule['spec'] = {
     'dry-run': { type: 'boolean', default: false, help: '3d with --preset: print the task count, projected time per stage (ePIE cost measured now on this CPU), disk and peak memory, and run nothing' },
     components: { type: 'int', meta: 'K', help: '3d: principal components of the spectra kept before the fit (default 4; 0: all)' },
     smooth: { type: 'number', meta: 'VOXELS', help: '3d: Gaussian smoothing σ of the volumes before the per-voxel fit (default 0.9; 0: none)' },
+    'warm-from': { type: 'string', default: 'previous', choices: ['previous', 'same-angle'], help: "3d: warm starts from the 'previous' reconstruction (one chain) or 'same-angle': object from the same angle at the previous energy, probe from the energy's first angle (an energy's angles run side by side on a cluster)" },
     'tomo-mode': { type: 'string', default: 'each', choices: ['each', 'shared'], help: "3d: align each energy's tomogram on its own ('each': one scan per energy, as the paper) or share one alignment" },
     ...READ_OPTIONS,
   },
@@ -91,15 +92,36 @@ export const run: CommandModule['run'] = async ({ options: o, positionals }, io)
     io.out(o.json ? JSON.stringify(plan, null, 2) : formatPlan3d(plan));
     return 0;
   }
-  if (!o.out) throw new PtyxanesError('missing --out DIR');
   const rep = io.progress({ quiet: o.quiet as boolean });
+  const built = await pipelineOptionsFrom(o, kind, rep, io.signal);
+  if (built.kind === '3d') {
+    const r = await runPipeline3d(built.opts);
+    rep.done();
+    io.out(o.json ? JSON.stringify(r, null, 2) : formatSummary3d(r));
+    return 0;
+  }
+  const result = await runPipeline2d(built.opts);
+  rep.done();
+  if (o.json) io.out(JSON.stringify(result, null, 2));
+  else io.out(formatSummary(result));
+  return 0;
+};
+
+/** The options of `pipeline 2d|3d` (and `plan 2d|3d`), read from the command line once; a --preset is simulated first if absent. */
+export async function pipelineOptionsFrom(
+  o: Record<string, unknown>,
+  kind: '2d' | '3d',
+  rep: { log(s: string): void; onProgress: ChainOptions['onProgress'] },
+  signal?: AbortSignal,
+): Promise<{ kind: '2d'; opts: Pipeline2dOptions } | { kind: '3d'; opts: Pipeline3dOptions }> {
+  if (!o.out) throw new PtyxanesError('missing --out DIR');
   let input = o.input as string | undefined;
   if (!input && o.preset) {
     input = join('samples', 'generated', String(o.preset));
     if (!existsSync(join(input, 'manifest.json'))) {
       rep.log(`simulating sample '${o.preset}' into ${input} (first run only)`);
       const { simulate } = await import('../../sim/index.ts');
-      await simulate(String(o.preset), { outDir: input, force: existsSync(input), onProgress: rep.onProgress, signal: io.signal });
+      await simulate(String(o.preset), { outDir: input, force: existsSync(input), onProgress: rep.onProgress, signal });
     }
   }
   if (!input) throw new PtyxanesError('missing --input PATH (or --preset NAME)');
@@ -126,30 +148,30 @@ export const run: CommandModule['run'] = async ({ options: o, positionals }, io)
     calibrationFile: o.calibration as string | undefined,
     read: readOptionsFrom(o),
     onProgress: rep.onProgress,
-    signal: io.signal,
+    signal,
   };
   // A generic probe start without its size fails here, before a run folder is made.
   if (chain.probeInit === 'aperture' || chain.probeInit === 'gaussian') probeStartOptions(chain.probeInit, { sizeM: chain.probeSizeM });
   if (kind === '3d') {
-    const r = await runPipeline3d({
-      ...chain,
-      sirtIterations: o['sirt-iterations'] as number | undefined,
-      smoothSigmaVoxels: o.smooth as number | undefined,
-      spectralComponents: o.components as number | undefined,
-      tomoMode: o['tomo-mode'] as 'each',
-    });
-    rep.done();
-    io.out(o.json ? JSON.stringify(r, null, 2) : formatSummary3d(r));
-    return 0;
+    return {
+      kind,
+      opts: {
+        ...chain,
+        sirtIterations: o['sirt-iterations'] as number | undefined,
+        smoothSigmaVoxels: o.smooth as number | undefined,
+        spectralComponents: o.components as number | undefined,
+        tomoMode: o['tomo-mode'] as 'each',
+        warmFrom: o['warm-from'] as 'previous',
+      },
+    };
   }
-  const result = await runPipeline2d({
-    ...chain,
-    strategy: o.strategy as 'reference',
-    upsampleFactor: o['upsample-factor'] as number,
-    registrationNormalization: o['registration-norm'] as 'none',
-  });
-  rep.done();
-  if (o.json) io.out(JSON.stringify(result, null, 2));
-  else io.out(formatSummary(result));
-  return 0;
-};
+  return {
+    kind,
+    opts: {
+      ...chain,
+      strategy: o.strategy as 'reference',
+      upsampleFactor: o['upsample-factor'] as number,
+      registrationNormalization: o['registration-norm'] as 'none',
+    },
+  };
+}
