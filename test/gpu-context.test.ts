@@ -3,6 +3,7 @@ import { gpuOrSkip } from './helpers/gpu.ts';
 import { disposeSharedGpuContext, resolveBackend, setBackendWarningSink } from '../src/gpu/backend.ts';
 import { workgroupGrid } from '../src/gpu/dispatch.ts';
 import { loadShader } from '../src/gpu/shaders.ts';
+import { hardwareGpuNodes } from '../src/gpu/hardware-nodes.ts';
 
 describe('GPU runtime', () => {
   it('reports the adapter and the limits it got', async (t) => {
@@ -66,9 +67,24 @@ describe('GPU runtime', () => {
     setBackendWarningSink((l) => lines.push(l));
     const r = await resolveBackend('auto');
     expect(r.kind).toBe(ctx.info.isSoftware ? 'cpu' : 'gpu');
-    if (ctx.info.isSoftware) expect(lines.join('\n')).toMatch(/software GPU adapter.*--backend gpu/);
+    if (ctx.info.isSoftware) {
+      // Without a GPU device node the adapter is not even probed (hardware-nodes.ts).
+      const nodes = hardwareGpuNodes();
+      expect(lines.join('\n')).toMatch(nodes?.length === 0 ? /no GPU device on this host.*--backend gpu/ : /software GPU adapter.*--backend gpu/);
+    }
     expect((await resolveBackend('gpu')).kind).toBe('gpu');
+    // Once a context exists 'auto' judges the adapter itself: a software one is still refused.
+    if (ctx.info.isSoftware) expect(await resolveBackend('auto')).toMatchObject({ kind: 'cpu', reason: 'software adapter' });
     disposeSharedGpuContext();
+  });
+
+  it('finds the GPU device nodes of a Linux host without loading WebGPU', () => {
+    const host = (platform: string, dirs: Record<string, string[]>) => ({ platform, list: (d: string) => dirs[d] ?? null });
+    expect(hardwareGpuNodes(host('linux', { '/dev': ['null', 'tty0', 'nvidiactl'] }))).toEqual([]);
+    expect(hardwareGpuNodes(host('linux', { '/dev': ['nvidia0', 'nvidia1', 'nvidiactl', 'dri'], '/dev/dri': ['card0', 'renderD128'] }))).toEqual(['/dev/dri/renderD128', '/dev/nvidia0', '/dev/nvidia1']);
+    expect(hardwareGpuNodes(host('linux', { '/dev': ['dxg'] }))).toEqual(['/dev/dxg']);
+    expect(hardwareGpuNodes(host('darwin', {}))).toBeNull();
+    expect(hardwareGpuNodes(null)).toBeNull();
   });
 
   it('spreads large dispatches over a 2D grid', () => {

@@ -4,6 +4,7 @@
  * or only a software rasteriser, which is slower than the CPU path on the same cores).
  */
 import { GpuContext, NoGpuAdapterError, NO_ADAPTER_HINT, type GpuContextOptions } from './context.ts';
+import { hardwareGpuNodes } from './hardware-nodes.ts';
 
 export type Backend = 'gpu' | 'cpu' | 'auto';
 
@@ -49,6 +50,17 @@ export async function resolveBackend(backend: Backend = 'auto', ctx?: GpuContext
   if (!isBackend(backend)) throw new Error(`backend must be 'gpu', 'cpu' or 'auto' (found '${String(backend)}')`);
   if (backend === 'cpu') return { kind: 'cpu' };
   if (ctx) return { kind: 'gpu', ctx };
+  // 'auto' on a Linux host without a GPU device node can only find a software rasteriser,
+  // which it would not take: decide without loading the WebGPU implementation
+  // (hardware-nodes.ts; a context already made, or PTYXANES_AUTO_SOFTWARE_GPU, still probes).
+  const softwareWanted = typeof process !== 'undefined' && !!process.env?.PTYXANES_AUTO_SOFTWARE_GPU;
+  if (backend === 'auto' && !shared && !softwareWanted && hardwareGpuNodes()?.length === 0) {
+    if (!warned) {
+      warned = true;
+      warnSink('ptyxanes: no GPU device on this host (/dev/dri/renderD*, /dev/nvidia*, /dev/dxg); using the CPU path (--backend gpu tries a software adapter).');
+    }
+    return { kind: 'cpu', reason: 'no GPU device node' };
+  }
   try {
     const shared = await sharedGpuContext();
     // A software rasteriser (lavapipe, SwiftShader) runs kernels on the same CPU cores, slower
