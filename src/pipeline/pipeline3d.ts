@@ -80,6 +80,13 @@ export interface Pipeline3dOptions extends ChainOptions {
    * energy run side by side). 3d-ci (state RMS / bias / correlation): previous 0.460 /
    * −0.234 / 0.224; same-angle 0.342 / −0.162 / 0.02; with the probe also from the same angle
    * at the previous energy 0.688 / −0.526 / −0.13 (the probe changes with the energy).
+   * Again after the 100 cold-start iterations and σ 0.9 (2026-12-07, one 3d-ci sample):
+   * previous 0.187 / −0.037 / 0.76; same-angle 0.292 / −0.092 / 0.24; and a wavefront graph
+   * (as 'previous' within an energy, each energy's first angle from the previous energy's
+   * first angle: nE + nA − 1 phases instead of one chain) 0.331 / −0.079 / 0.07. The probe
+   * seems to need the refinement it accumulates along the one long chain, which is why the
+   * scalable graphs lose; 'previous' stays the default and the cluster's parallelism in 3D
+   * comes from the per-energy tomography and from running several samples.
    */
   warmFrom?: 'previous' | 'same-angle';
 }
