@@ -54,11 +54,23 @@ async function getGpu(opts: GpuContextOptions): Promise<{ gpu: GPU; keepAlive: u
     if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
   }
   const envFlags = process.env.PTYXANES_DAWN_FLAGS?.split(',').filter(Boolean) ?? [];
-  const gpu = mod.create([...(opts.dawnFlags ?? []), ...envFlags]);
-  // The object create() returns must outlive the device: Dawn crashes if it is collected
-  // while work is pending, so the context holds it until dispose().
+  const flags = [...(opts.dawnFlags ?? []), ...envFlags];
+  // One Dawn instance per process and flag set, kept for the process's life; every context
+  // requests its own device from it. The object create() returns must outlive its devices
+  // (Dawn crashes if it is collected while work is pending), and a second instance torn down
+  // beside a live one crashed a test process at exit now and then ("terminate called after
+  // throwing std::system_error: Invalid argument", gpu-context.test.ts, two contexts in one
+  // file, seen twice in 2026-12-07's full runs).
+  const key = flags.join(',');
+  let gpu = dawnInstances.get(key);
+  if (!gpu) {
+    gpu = mod.create(flags);
+    dawnInstances.set(key, gpu);
+  }
   return { gpu, keepAlive: gpu };
 }
+
+const dawnInstances = new Map<string, GPU>();
 
 /** Limits the engine wants, requested up to what the adapter offers. */
 const WANTED_LIMITS = [
