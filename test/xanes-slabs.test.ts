@@ -58,6 +58,18 @@ describe('XANES of a volume stack in z slabs', () => {
     }
   });
 
+  it('sizes slabs from the memory budget: the paper’s 25 × 418³ stack (6.8 GiB) in 1 GiB slabs that cover the volume', () => {
+    const p = planXanesSlabs(25, [418, 418, 418], 0.9);
+    expect(p.halo).toBe(3);
+    expect(p.slabBytes).toBeLessThanOrEqual(1024 * 2 ** 20);
+    expect(p.planes * p.slabs).toBeGreaterThanOrEqual(418);
+    expect((p.planes * (p.slabs - 1))).toBeLessThan(418);
+    expect(planXanesSlabs(25, [418, 418, 418], 0.9, 2048).planes).toBeGreaterThan(2 * p.planes);
+    // However small the budget, a slab is at least one plane.
+    expect(planXanesSlabs(25, [418, 418, 418], 0.9, 1).planes).toBe(1);
+    expect(planXanesSlabs(25, [418, 418, 418], 0).halo).toBe(0);
+  });
+
   it('gives the in-memory chain’s maps, mask, template and summary, four slabs of three planes', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ptyxanes-slabs-'));
     dirs.push(dir);

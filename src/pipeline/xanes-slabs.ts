@@ -41,8 +41,9 @@ import { join } from 'node:path';
 /**
  * Memory for one slab (MB): its stack of every energy's planes with halo, and the fit's
  * per-voxel maps. 1024 MB: at the paper's scale (25 energies, 418² planes, σ 0.9 → 3 halo
- * planes a side) that is 22 planes a slab, 19 slabs; a larger budget saves only the halo's
- * re-reading (6 of 28 planes read per slab here).
+ * planes a side) that is 33 planes a slab, 13 slabs (`pipeline 3d --preset 3d-paper
+ * --dry-run`); a larger budget saves only the halo's re-reading (6 of 39 planes read per
+ * slab here) and a smaller one costs more of it, the fit's work being per voxel.
  */
 export const DEFAULT_XANES_SLAB_MB = 1024;
 
