@@ -13,7 +13,7 @@ import { smoothVolumes } from '../src/pipeline/smooth.ts';
 import { denoiseSpectra } from '../src/pipeline/spectral-denoise.ts';
 import { StreamQuantile } from '../src/pipeline/stream-quantile.ts';
 import { fitVolumesInSlabs, planXanesSlabs } from '../src/pipeline/xanes-slabs.ts';
-import { fitXanes } from '../src/xanes/fit.ts';
+import { fitXanes, XanesSummaryAccumulator } from '../src/xanes/fit.ts';
 import { PAPER_3D_ENERGIES_EV } from '../src/xanes/grid.ts';
 import { writeXanesOutputs, XANES_MAP_FILES } from '../src/xanes/outputs.ts';
 import { analyticMu, gaussianRng } from './xanes-synth.ts';
@@ -56,6 +56,25 @@ describe('XANES of a volume stack in z slabs', () => {
       for (let i = 0; i < v.length; i += 1000) s.collect(v.subarray(i, i + 1000));
       expect(Object.is(s.value(), sorted[rank(v.length)])).toBe(true);
     }
+  });
+
+  it('the fit summary of a volume above 10⁶ voxels (strided quantiles) is the same added in uneven chunks', () => {
+    const n = 2_500_003;
+    const rng = gaussianRng(3);
+    const status = Uint8Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 2 : 0));
+    const edge = Float32Array.from({ length: n }, () => 8345 + rng());
+    const edgeStd = Float32Array.from({ length: n }, () => Math.abs(0.2 * rng()));
+    const ox = Float32Array.from(edge, (e, i) => (status[i] ? NaN : 2 + (e - 8340) / 4));
+    const oxStd = Float32Array.from(edgeStd, (e, i) => (status[i] ? NaN : e / 4));
+    const whole = new XanesSummaryAccumulator(n);
+    whole.add({ status, edgeEnergyEv: edge, edgeEnergyStdEv: edgeStd }, ox, oxStd);
+    const chunked = new XanesSummaryAccumulator(n);
+    for (const [a, b] of [[0, 1], [1, 777_777], [777_777, 1_500_000], [1_500_000, n]]) {
+      chunked.add({ status: status.subarray(a, b), edgeEnergyEv: edge.subarray(a, b), edgeEnergyStdEv: edgeStd.subarray(a, b) }, ox.subarray(a, b), oxStd.subarray(a, b));
+    }
+    const [w, c] = [whole.finish(1), chunked.finish(1)];
+    expect(c).toEqual(w);
+    expect(w.nFitted).toBe(n - Math.ceil(n / 7));
   });
 
   it('sizes slabs from the memory budget: the paper’s 25 × 418³ stack (6.8 GiB) in 1 GiB slabs that cover the volume', () => {
