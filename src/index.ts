@@ -53,6 +53,7 @@ export { runPipeline3d } from './pipeline/pipeline3d.ts';
 export type { Pipeline3dOptions, Pipeline3dResult } from './pipeline/pipeline3d.ts';
 export { writeHighStateRegions } from './pipeline/regions3d.ts';
 export type { HighStateRegions } from './pipeline/regions3d.ts';
+export { fitVolumesInSlabs, planXanesSlabs, DEFAULT_XANES_SLAB_MB } from './pipeline/xanes-slabs.ts';
 
 // Scale-out: task plans on SLURM or local workers (the pipelines run the same plans in-process)
 export { planChain2d } from './pipeline/pipeline2d.ts';

@@ -13,7 +13,8 @@ import type { Backend } from '../gpu/backend.ts';
 import { writeJson } from '../io/files.ts';
 import { writeHdf5Tree } from '../io/hdf5-tree.ts';
 import { writeOrthogonalSlices } from '../tomo/outputs.ts';
-import { fitXanes, loadCalibration, writeXanesOutputs } from '../xanes/index.ts';
+import { loadCalibration, writeXanesReport } from '../xanes/index.ts';
+import { readTiff } from '../io/tiff.ts';
 import type { PlanTask, TaskSpec } from '../scaleout/plan.ts';
 import type { TaskContext, TaskOutcome } from '../scaleout/execute.ts';
 import { timingsFromRecords } from './chain2d.ts';
@@ -28,9 +29,8 @@ import { writeHighStateRegions } from './regions3d.ts';
 import { buildProjections, type ProjectionGrid } from './projections-stage.ts';
 import { reconstructEntry, type WarmSources } from './ptycho-stage.ts';
 import { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './series-core.ts';
-import { smoothVolumes } from './smooth.ts';
-import { denoiseSpectra } from './spectral-denoise.ts';
-import { loadTomoStage, loadVolumeStack, registerTomoVolumes, runTomoEnergy, tomoOrder } from './tomo-stage.ts';
+import { loadTomoStage, loadVolumeStack, registerTomoVolumes, runTomoEnergy, tomoOrder, volumePath } from './tomo-stage.ts';
+import { DEFAULT_XANES_SLAB_MB, fitVolumesInSlabs } from './xanes-slabs.ts';
 import { compareWithTruth3d } from './truth3d.ts';
 
 export interface Chain3dData {
@@ -145,23 +145,30 @@ async function fitAndReport(ctx: TaskContext, o: Pipeline3dOptions, data: Chain3
   const tomo = await loadTomoStage(run);
   const nE = grid.energiesEv.length;
   const nA = grid.anglesDeg.length;
-  const stack = await loadVolumeStack(run, grid.energiesEv);
   const calibration = o.calibrationFile ? await loadCalibration(o.calibrationFile) : undefined;
   ctx.onProgress?.({ stage: 'xanes', done: 0, total: 1, message: `${tomo.shape.join('×')} voxels × ${nE} energies` });
-  const smoothed = smoothVolumes(stack, o.smoothSigmaVoxels ?? DEFAULT_SMOOTH_SIGMA_VOXELS);
-  // A smoothed copy is ours to overwrite: denoised in place, one stack fewer at the peak.
-  const xanes = await fitXanes(denoiseSpectra(smoothed, o.spectralComponents ?? DEFAULT_SPECTRAL_COMPONENTS, undefined, smoothed !== stack), grid.energiesEv, {
-    backend: b,
-    edgeModel: o.edgeModel ?? 'shared',
-    calibration,
-    preEdgeEv: o.preEdgeEv,
-    postEdgeEv: o.postEdgeEv,
-    fitRangeEv: o.fitRangeEv,
-    onProgress: ctx.onProgress,
-    signal: ctx.signal,
-  });
   const xdir = run.path('xanes');
-  const xanesFiles = await writeXanesOutputs(xanes, xdir, { pixelSizeM: grid.pixelSizeM });
+  // In z slabs (xanes-slabs.ts): memory bounded by the slab budget and four result volumes, not the stack.
+  const xanes = await fitVolumesInSlabs(
+    grid.energiesEv.map((e) => volumePath(run, e)),
+    grid.energiesEv,
+    xdir,
+    {
+      backend: b,
+      smoothSigmaVoxels: o.smoothSigmaVoxels ?? DEFAULT_SMOOTH_SIGMA_VOXELS,
+      spectralComponents: o.spectralComponents ?? DEFAULT_SPECTRAL_COMPONENTS,
+      memoryBudgetMb: o.xanesMemoryMb,
+      edgeModel: o.edgeModel ?? 'shared',
+      calibration,
+      preEdgeEv: o.preEdgeEv,
+      postEdgeEv: o.postEdgeEv,
+      fitRangeEv: o.fitRangeEv,
+      pixelSizeM: grid.pixelSizeM,
+      onProgress: ctx.onProgress,
+      signal: ctx.signal,
+    },
+  );
+  const xanesFiles = [...xanes.files, ...(await writeXanesReport(xanes, xdir, { pixelSizeM: grid.pixelSizeM }))];
   const shape = tomo.shape;
   const slicesPng = `${xdir}/oxidation_state_slices.png`;
   await writeOrthogonalSlices(slicesPng, { data: xanes.oxidationState, shape }, 'Ni oxidation state', [2, 3.5], 'valence');
@@ -172,7 +179,8 @@ async function fitAndReport(ctx: TaskContext, o: Pipeline3dOptions, data: Chain3
   const regions = await writeHighStateRegions(xdir, xanes.oxidationState, xanes.edgeStep, shape, grid.pixelSizeM);
   const regionFiles = regions.files ? Object.values(regions.files) : [];
   const vox = shape[0] * shape[1] * shape[2];
-  const reference = { data: stack.data.subarray(tomo.referenceIndex * vox, (tomo.referenceIndex + 1) * vox), shape };
+  const stackBytes = nE * vox * 4;
+  const reference = await readTiff(volumePath(run, grid.energiesEv[tomo.referenceIndex]));
   const truth = data.manifest ? await compareWithTruth3d(data.manifest, xanes, grid, tomo, reference) : undefined;
   const resultsH5 = run.path('results.h5');
   const summaryPath = run.path('summary.json');
@@ -210,9 +218,10 @@ async function fitAndReport(ctx: TaskContext, o: Pipeline3dOptions, data: Chain3
     datasets: {
       energies_eV: { data: Float64Array.from(grid.energiesEv), shape: [nE] },
       angles_deg: { data: Float64Array.from(grid.anglesDeg), shape: [nA] },
-      // h5wasm copies a dataset into 32-bit WebAssembly memory: a stack over 1 GiB (the
-      // paper's scale) stays in tomo/E…/volume.tif only.
-      ...(stack.data.byteLength <= 2 ** 30 ? { attenuation: { data: stack.data, shape: stack.shape, attrs: { description: '-ln|O| per voxel [energy, z, y, x], registered across energies', voxel_size_m: grid.pixelSizeM } } } : {}),
+      // The stack only when it fits the XANES slab budget (read whole for this copy): h5wasm
+      // copies a dataset into 32-bit WebAssembly memory, and a larger stack (the paper's
+      // scale) stays in tomo/E…/volume.tif only.
+      ...(stackBytes <= (o.xanesMemoryMb ?? DEFAULT_XANES_SLAB_MB) * 2 ** 20 ? { attenuation: await loadVolumeStack(run, grid.energiesEv).then((st) => ({ data: st.data, shape: st.shape, attrs: { description: '-ln|O| per voxel [energy, z, y, x], registered across energies', voxel_size_m: grid.pixelSizeM } })) } : {}),
       projection_shifts_px: { data: Float64Array.from(tomo.energies.flatMap((e) => e.shiftsPx.flat())), shape: [nE, nA, 2], attrs: { axes: 'energy, angle, (rows, cols)' } },
     },
     groups: {

@@ -68,6 +68,8 @@ export interface Pipeline3dOptions extends ChainOptions {
   smoothSigmaVoxels?: number;
   /** Principal components of the spectra kept before the fit (default DEFAULT_SPECTRAL_COMPONENTS; 0: all, no denoising). */
   spectralComponents?: number;
+  /** Memory budget (MB) of one z slab of the XANES stage (default DEFAULT_XANES_SLAB_MB, xanes-slabs.ts): the stage streams the volumes in slabs of this size. */
+  xanesMemoryMb?: number;
   /** 'each' energy aligned on its own (default: one tomographic scan per energy, as the paper) or one 'shared' alignment. */
   tomoMode?: 'each' | 'shared';
   /** Energy (eV) the others are aligned from and registered to; default the highest (post-edge: strongest contrast). */

@@ -11,7 +11,9 @@ import { reconstructEpie } from '../ptycho/index.ts';
 import { makeSyntheticPtycho } from '../ptycho/synthetic.ts';
 import type { SimConfig } from '../sim/config.ts';
 import { DEFAULT_WARM_ITERATIONS } from './pipeline2d.ts';
-import { DEFAULT_3D_SIRT_ITERATIONS } from './pipeline3d.ts';
+import { MAX_VOLUME_FFT_VOXELS } from '../register/volume-pairs.ts';
+import { DEFAULT_3D_SIRT_ITERATIONS, DEFAULT_SMOOTH_SIGMA_VOXELS } from './pipeline3d.ts';
+import { DEFAULT_XANES_SLAB_MB, planXanesSlabs, type SlabPlan } from './xanes-slabs.ts';
 import { DEFAULT_3D_COLD_ITERATIONS } from './ptycho3d-defaults.ts';
 
 export interface Plan3d {
@@ -35,13 +37,16 @@ export interface Plan3d {
   /** Peak memory: the largest of the stages' own peaks (peakMemoryByStage). */
   peakMemoryBytes: number;
   /**
-   * What each stage holds at once: ePIE one entry's frames and objects (it streams entries);
-   * the tomography every energy's projections and volumes; the XANES fit the stack of all
-   * energies' volumes [energy, z, y, x] twice (as read; smoothed, then denoised in place) and its
-   * ~12 result volumes. Not streamed by energy or slab: at the paper's scale the XANES
-   * stage is the peak.
+   * What each stage holds at once (the bound each streams to): ePIE one entry's frames and
+   * objects (it streams entries); the tomography one energy's projections and a few volumes
+   * per energy task, then the reference and one volume with the correlation's FFT work while
+   * registering (one energy at a time); the XANES stage one z slab of every energy (the slab
+   * budget, xanes-slabs.ts) plus the whole-volume results it keeps for the report (state, its
+   * error, edge step, status) and the report's own per-voxel arrays.
    */
   peakMemoryByStage: { ptycho: number; tomo: number; xanes: number };
+  /** The XANES stage's slabs: planes a slab, halo planes a side, slab count, bytes of one slab's work. */
+  xanesSlabs: SlabPlan;
   notes: string[];
 }
 
@@ -54,7 +59,14 @@ const XANES_S_PER_SPECTRUM = 0.9 / 33 ** 3;
 
 const gib = (b: number) => `${(b / 1024 ** 3).toFixed(b > 1024 ** 3 ? 1 : 3)} GiB`;
 
-export async function planPipeline3d(cfg: SimConfig, opts: { iterations?: number; warmIterations?: number; pixelSizeM?: number } = {}): Promise<Plan3d> {
+/**
+ * The XANES report's own per-voxel arrays (bytes): the reference volume for the truth
+ * comparison (4), one state volume copied into results.h5's WebAssembly memory at a time
+ * (4), the segmentation's labels, queue and masks (~10), with room.
+ */
+const REPORT_BYTES_PER_VOXEL = 24;
+
+export async function planPipeline3d(cfg: SimConfig, opts: { iterations?: number; warmIterations?: number; pixelSizeM?: number; xanesMemoryMb?: number } = {}): Promise<Plan3d> {
   const nE = cfg.energiesEv.length;
   const nA = cfg.tomography?.angles ?? 1;
   const positions = cfg.scan.grid[0] * cfg.scan.grid[1];
@@ -81,14 +93,21 @@ export async function planPipeline3d(cfg: SimConfig, opts: { iterations?: number
   const xanesS = XANES_S_PER_SPECTRUM * voxels;
   const objPx = Math.ceil(fieldM / coarsest) ** 2;
   const entryBytes = positions * n * n * 2;
-  const stackBytes = nE * voxels * 4;
+  const volBytes = voxels * 4;
+  let fftSide = 2;
+  while (fftSide < side) fftSide *= 2;
+  const slabs = planXanesSlabs(nE, [side, side, side], DEFAULT_SMOOTH_SIGMA_VOXELS, opts.xanesMemoryMb ?? DEFAULT_XANES_SLAB_MB);
   const peaks = {
     // One entry at a time: frames as float32 + object, warm-start object and result.
     ptycho: entryBytes * 2 + objPx * 8 * 3,
-    // runTomoStage: every energy's projections [angle, rows, cols] and volume.
-    tomo: nE * nA * side * side * 4 + stackBytes,
-    // The stack as read, its smoothed copy (denoised in place), and the fit's result volumes.
-    xanes: 2 * stackBytes + 12 * voxels * 4,
+    // An energy's task: its projections [angle, rows, cols] and ~5 volumes (SIRT, its work, the
+    // alignment volumes); the registration: reference, volume and its shifted copy (float32),
+    // the Fourier shift's complex volume, and the correlation's two complex FFT volumes
+    // (padded to powers of two).
+    tomo: Math.max(nA * side * side * 4 + 5 * volBytes, 3 * volBytes + 2 * volBytes + 16 * fftSide ** 3),
+    // One slab of every energy and the fit's work (the budget), the results kept whole, and the
+    // report's per-voxel arrays (REPORT_BYTES_PER_VOXEL).
+    xanes: slabs.slabBytes + slabs.resultBytes + REPORT_BYTES_PER_VOXEL * voxels,
   };
   return {
     preset: cfg.name,
@@ -107,11 +126,13 @@ export async function planPipeline3d(cfg: SimConfig, opts: { iterations?: number
     runDirBytes: nE * nA * (objPx * 20 + n * n * 8) + nE * (nA * side * side * 4 + voxels * 4) + 12 * voxels * 4,
     peakMemoryBytes: Math.max(...Object.values(peaks)),
     peakMemoryByStage: peaks,
+    xanesSlabs: slabs,
     notes: [
       `ePIE cost measured now on this CPU (${perS.toFixed(0)} pattern updates/s at ${n}², 2 threads; the load of other work included)`,
       'tomography and fit scaled from 3d-small (BENCHMARKS.md) by angles × voxels',
       'GPU: not measured here (software adapter only); a real GPU runs ePIE 10–100× faster than this CPU path (an estimate, not a measurement)',
-      `memory by stage: ePIE ${gib(peaks.ptycho)} (streams frames per entry), tomography ${gib(peaks.tomo)}, XANES fit ${gib(peaks.xanes)} (every energy's volume, as read and smoothed: not streamed)`,
+      `memory by stage: ePIE ${gib(peaks.ptycho)} (streams frames per entry), tomography ${gib(peaks.tomo)} (one energy at a time), XANES fit ${gib(peaks.xanes)} (z slabs of ${slabs.planes} planes + ${slabs.halo} halo a side, ${slabs.slabs} slabs, ${gib(slabs.slabBytes)} a slab within the ${opts.xanesMemoryMb ?? DEFAULT_XANES_SLAB_MB} MB budget; the whole stack would be ${gib(nE * volBytes)})`,
+      ...(fftSide ** 3 > MAX_VOLUME_FFT_VOXELS ? [`registration across energies: ${side}³ volumes pad to ${fftSide}³, above registerVolumes' ${MAX_VOLUME_FFT_VOXELS}-voxel FFT limit (bin or crop for the registration)`] : []),
     ],
   };
 }

@@ -35,16 +35,31 @@ function pass(v: Float32Array, dims: [number, number, number], axis: number, k: 
   }
 }
 
+/** Kernel radius (voxels) of the smoothing at σ: the halo a z slab needs to smooth exactly as the whole volume. */
+export function smoothingRadius(sigmaVoxels: number): number {
+  return sigmaVoxels > 0 ? Math.max(1, Math.ceil(3 * sigmaVoxels)) : 0;
+}
+
 export function smoothVolumes(stack: RealArray, sigmaVoxels: number): RealArray {
   if (!(sigmaVoxels > 0)) return stack;
-  const [n, nz, ny, nx] = stack.shape.length === 4 ? stack.shape : [1, ...stack.shape];
-  const k = kernel(sigmaVoxels);
   const out = Float32Array.from(stack.data);
+  smoothVolumesInPlace(out, stack.shape, sigmaVoxels);
+  return { data: out, shape: [...stack.shape] };
+}
+
+/**
+ * The same in place, on [n, z, y, x] (or [z, y, x]). A z slab read with `smoothingRadius`
+ * planes of halo on each side (fewer at the volume's faces, which clamp alike) gives its
+ * inner planes exactly as the whole volume would: z is smoothed first, and y, x within planes.
+ */
+export function smoothVolumesInPlace(data: Float32Array, shape: readonly number[], sigmaVoxels: number): void {
+  if (!(sigmaVoxels > 0)) return;
+  const [n, nz, ny, nx] = shape.length === 4 ? shape : [1, ...shape];
+  const k = kernel(sigmaVoxels);
   const tmp = new Float64Array(Math.max(nz, ny, nx));
   const vox = nz * ny * nx;
   for (let i = 0; i < n; i++) {
-    const v = out.subarray(i * vox, (i + 1) * vox);
+    const v = data.subarray(i * vox, (i + 1) * vox);
     for (const axis of [0, 1, 2]) pass(v, [nz, ny, nx], axis, k, tmp);
   }
-  return { data: out, shape: [...stack.shape] };
 }

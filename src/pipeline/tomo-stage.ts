@@ -6,11 +6,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { RealArray } from '../core/arrays.ts';
-import type { RunControl } from '../core/progress.ts';
+import { throwIfAborted, type RunControl } from '../core/progress.ts';
 import type { Backend } from '../gpu/backend.ts';
 import { writeFileAtomic, writeJson } from '../io/files.ts';
 import { readTiff, writeTiff } from '../io/tiff.ts';
-import { reconstructTomoEnergy, registerSeriesVolumes, seriesOrder, type TomoNeighbourState, type TomoSeriesEnergy, type TomoSeriesOptions } from '../tomo/series.ts';
+import { reconstructTomoEnergy, registerVolumeTo, seriesOrder, type TomoNeighbourState, type TomoSeriesOptions } from '../tomo/series.ts';
 import { writeOrthogonalSlices } from '../tomo/outputs.ts';
 import { energyTag } from './inputs.ts';
 import { projectionsPath, type ProjectionGrid } from './projections-stage.ts';
@@ -113,42 +113,44 @@ export async function runTomoEnergy(run: RunDir, grid: ProjectionGrid, index: nu
 /**
  * The volumes registered across energies (a task after every energy's SIRT): each moved
  * onto the reference's and written to tomo/E…/ (volume, slices, shifts), with tomo/tomo.json.
+ * One energy at a time (registerVolumeTo): read, registered against the reference, shifted,
+ * written, dropped; the reference and one volume (with its shifted copy and the
+ * correlation's FFT work) are held, not the series.
  */
 export async function registerTomoVolumes(run: RunDir, grid: ProjectionGrid, opts: Pick<TomoStageOptions, 'referenceIndex' | 'signal'>): Promise<{ result: TomoStageResult; outputs: string[] }> {
   const t0 = Date.now();
-  const energies0: TomoSeriesEnergy[] = [];
-  const states: { centreCol: number; alignPasses: number; warmStarted: boolean; aligned: boolean; shifts: number[]; finalResidual: number | null }[] = [];
-  for (const energyEv of grid.energiesEv) {
-    const dir = tomoDir(run, energyEv);
-    const st = JSON.parse(await readFile(`${dir}/align.json`, 'utf8')) as (typeof states)[number];
-    states.push(st);
-    energies0.push({ volume: await readTiff(`${dir}/sirt.tif`), shifts: st.aligned ? Float64Array.from(st.shifts) : null, centreCol: st.centreCol, alignPasses: st.alignPasses, warmStarted: st.warmStarted, volumeShift: [0, 0, 0], residuals: new Float64Array(0) });
-  }
-  await registerSeriesVolumes(energies0, opts.referenceIndex, opts.signal);
+  type AlignState = { centreCol: number; alignPasses: number; warmStarted: boolean; aligned: boolean; shifts: number[]; finalResidual: number | null };
+  const sirtOf = (i: number) => `${tomoDir(run, grid.energiesEv[i])}/sirt.tif`;
+  const reference = await readTiff(sirtOf(opts.referenceIndex));
   const outputs: string[] = [];
   const energies: TomoEnergyRecord[] = [];
-  for (const [i, e] of energies0.entries()) {
-    const energyEv = grid.energiesEv[i];
+  for (const [i, energyEv] of grid.energiesEv.entries()) {
+    throwIfAborted(opts.signal);
     const dir = tomoDir(run, energyEv);
+    const st = JSON.parse(await readFile(`${dir}/align.json`, 'utf8')) as AlignState;
+    let volume: RealArray = i === opts.referenceIndex ? reference : await readTiff(sirtOf(i));
+    let volumeShift: [number, number, number] = [0, 0, 0];
+    if (i !== opts.referenceIndex && grid.energiesEv.length > 1) ({ volume, shift: volumeShift } = await registerVolumeTo(reference, volume, opts.signal));
     const vp = volumePath(run, energyEv);
-    await writeTiff(vp, e.volume, { pixelSizeM: grid.pixelSizeM, spacingM: grid.pixelSizeM, description: `-ln|O| per voxel at ${energyEv} eV [z, y, x], registered onto the reference energy` });
-    await writeOrthogonalSlices(`${dir}/slices.png`, e.volume, `-ln|O| per voxel, ${energyEv} eV`);
-    const shiftsPx: [number, number][] = grid.anglesDeg.map((_, a) => [e.shifts?.[2 * a] ?? 0, e.shifts?.[2 * a + 1] ?? 0]);
+    await writeTiff(vp, volume, { pixelSizeM: grid.pixelSizeM, spacingM: grid.pixelSizeM, description: `-ln|O| per voxel at ${energyEv} eV [z, y, x], registered onto the reference energy` });
+    await writeOrthogonalSlices(`${dir}/slices.png`, volume, `-ln|O| per voxel, ${energyEv} eV`);
+    const shifts = st.aligned ? st.shifts : null;
+    const shiftsPx: [number, number][] = grid.anglesDeg.map((_, a) => [shifts?.[2 * a] ?? 0, shifts?.[2 * a + 1] ?? 0]);
     await writeFileAtomic(`${dir}/shifts.csv`, ['angle_deg,shift_rows_px,shift_cols_px'].concat(grid.anglesDeg.map((a, k) => `${a},${shiftsPx[k][0]},${shiftsPx[k][1]}`)).join('\n') + '\n');
     const rec: TomoEnergyRecord = {
       energyEv,
       shiftsPx,
-      centreCol: e.centreCol,
-      alignPasses: e.alignPasses,
-      warmStarted: e.warmStarted,
-      volumeShift: e.volumeShift,
-      finalResidual: states[i].finalResidual ?? NaN,
+      centreCol: st.centreCol,
+      alignPasses: st.alignPasses,
+      warmStarted: st.warmStarted,
+      volumeShift,
+      finalResidual: st.finalResidual ?? NaN,
     };
     await writeJson(`${dir}/tomo.json`, rec);
     energies.push(rec);
     outputs.push(vp, `${dir}/slices.png`, `${dir}/shifts.csv`, `${dir}/tomo.json`);
   }
-  const result: TomoStageResult = { shape: energies0[0].volume.shape as [number, number, number], voxelSizeM: grid.pixelSizeM, referenceIndex: opts.referenceIndex, energies, seconds: (Date.now() - t0) / 1000 };
+  const result: TomoStageResult = { shape: reference.shape as [number, number, number], voxelSizeM: grid.pixelSizeM, referenceIndex: opts.referenceIndex, energies, seconds: (Date.now() - t0) / 1000 };
   await writeJson(run.path('tomo', 'tomo.json'), result);
   outputs.push(run.path('tomo', 'tomo.json'));
   return { result, outputs };

@@ -135,7 +135,7 @@ function solve3(A: number[][], b: number[]): number[] {
  * attenuation), to place the truth: the same for every fit of the same tomograms, so
  * fits compare over the same voxels.
  */
-export async function compareWithTruth3d(manifest: Manifest3d, xanes: XanesResult, grid: ProjectionGrid, tomo: TomoStageResult, structure: RealArray, occupancyFraction = 0.75): Promise<TruthComparison3d | undefined> {
+export async function compareWithTruth3d(manifest: Manifest3d, xanes: Pick<XanesResult, 'oxidationState'>, grid: ProjectionGrid, tomo: TomoStageResult, structure: RealArray, occupancyFraction = 0.75): Promise<TruthComparison3d | undefined> {
   const files = manifest.truth?.files;
   const vg = manifest.truth?.volumeGrid;
   if (manifest.kind !== '3d' || !files?.oxidationState || !files.occupancy || !vg) return undefined;

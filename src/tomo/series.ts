@@ -137,13 +137,23 @@ export async function reconstructTomoEnergy(
 /** Moves every volume but the reference's onto the reference (subpixel 3D registration, one Fourier shift each). */
 export async function registerSeriesVolumes(out: TomoSeriesEnergy[], ref: number, signal?: AbortSignal): Promise<void> {
   if (out.length < 2) return;
-  const others = out.map((_, i) => i).filter((i) => i !== ref);
-  const reg = await registerVolumes(out[ref].volume, others.map((i) => out[i].volume), { signal });
-  others.forEach((i, k) => {
-    const d: [number, number, number] = [reg.shifts[3 * k], reg.shifts[3 * k + 1], reg.shifts[3 * k + 2]];
-    out[i].volume = shiftVolume(out[i].volume, d[0], d[1], d[2], { method: 'fourier', fill: 0 });
-    out[i].volumeShift = d;
-  });
+  for (const [i, e] of out.entries()) {
+    if (i === ref) continue;
+    const r = await registerVolumeTo(out[ref].volume, e.volume, signal);
+    e.volume = r.volume;
+    e.volumeShift = r.shift;
+  }
+}
+
+/**
+ * One volume moved onto the reference: each volume is registered against the reference
+ * alone, so a series can be registered one volume at a time (reading and writing each in
+ * turn: pipeline/tomo-stage.ts holds two volumes, not the series).
+ */
+export async function registerVolumeTo(reference: RealArray, volume: RealArray, signal?: AbortSignal): Promise<{ volume: RealArray; shift: [number, number, number] }> {
+  const reg = await registerVolumes(reference, [volume], { signal });
+  const d: [number, number, number] = [reg.shifts[0], reg.shifts[1], reg.shifts[2]];
+  return { volume: shiftVolume(volume, d[0], d[1], d[2], { method: 'fourier', fill: 0 }), shift: d };
 }
 
 /** Checks a series' reference index, sizes and mode (one line each). */

@@ -31,6 +31,13 @@ export interface XanesOptions extends GridOptions, RunControl {
    * (the default when `background` is set).
    */
   edgeModel?: EdgeModel;
+  /**
+   * A precomputed shared-shape template (edgeModel 'shared'): used as is instead of one fitted
+   * to this stack's mean spectrum, so that the slabs of a volume fitted one at a time
+   * (pipeline/xanes-slabs.ts) share the whole volume's template, as they share its
+   * `minEdgeStep` and `calibration`.
+   */
+  template?: EdgeTemplate;
   /** Fit a linear background with the Gaussians (default false: normalisation removes it); free edge model only. */
   background?: boolean;
   maxIterations?: number;
@@ -102,7 +109,8 @@ export async function fitXanes(stack: RealArray, energiesEv: ArrayLike<number>, 
   }
   const warnings: string[] = [];
   let template: EdgeTemplate | undefined;
-  if (edgeModel === 'shared') {
+  if (edgeModel === 'shared' && opts.template) template = opts.template;
+  else if (edgeModel === 'shared') {
     try {
       template = buildEdgeTemplate(stack.data, nPix, grid, weights, minEdgeStep, lm);
     } catch (e) {
@@ -147,24 +155,9 @@ function assemble(maps: FitMaps, shape: readonly number[], cal: Calibration, gri
   const n = maps.status.length;
   const ox = new Float32Array(n);
   const oxStd = new Float32Array(n);
-  const counts: Record<string, number> = {};
-  for (const name of Object.values(XANES_STATUS_NAMES)) counts[name] = 0;
-  let nFitted = 0;
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const st = maps.status[i];
-    counts[XANES_STATUS_NAMES[st]]++;
-    if (hasValues(st) && Number.isFinite(maps.edgeEnergyEv[i])) {
-      ox[i] = oxidationState(cal, maps.edgeEnergyEv[i]);
-      oxStd[i] = Math.abs(cal.valencePerEv) * maps.edgeEnergyStdEv[i];
-      sum += ox[i];
-      nFitted++;
-    } else {
-      ox[i] = NaN;
-      oxStd[i] = NaN;
-    }
-  }
-  const q = quantiles(ox, [0.05, 0.5, 0.95]);
+  oxidationStateMaps(maps, cal, ox, oxStd);
+  const acc = new XanesSummaryAccumulator(n);
+  acc.add(maps, ox, oxStd);
   return {
     shape: [...shape],
     oxidationState: ox,
@@ -184,29 +177,81 @@ function assemble(maps: FitMaps, shape: readonly number[], cal: Calibration, gri
     minEdgeStep,
     backend,
     adapter,
-    summary: {
-      nSpectra: n,
-      nFitted,
-      statusCounts: counts,
-      oxidationMean: nFitted ? sum / nFitted : NaN,
-      oxidationMedian: q[1],
-      oxidationP05: q[0],
-      oxidationP95: q[2],
-      edgeMedianEv: quantiles(maps.edgeEnergyEv, [0.5])[0],
-      medianEdgeStdEv: quantiles(maps.edgeEnergyStdEv, [0.5])[0],
-      medianOxidationStd: quantiles(oxStd, [0.5])[0],
-      elapsedMs,
-      spectraPerSecond: n / (elapsedMs / 1000),
-    },
+    summary: acc.finish(elapsedMs),
   };
 }
 
-/** Quantiles of the finite values (a strided sample of at most ~10⁶ for large volumes). */
-function quantiles(v: Float32Array, qs: number[]): number[] {
-  const stride = Math.max(1, Math.floor(v.length / 1_000_000));
-  const sample: number[] = [];
-  for (let i = 0; i < v.length; i += stride) if (Number.isFinite(v[i])) sample.push(v[i]);
-  if (!sample.length) return qs.map(() => NaN);
-  const s = Float64Array.from(sample).sort();
+type EdgeMaps = Pick<FitMaps, 'status' | 'edgeEnergyEv' | 'edgeEnergyStdEv'>;
+
+/** Oxidation state and its standard error from the fitted edges (NaN where a pixel has no value). */
+export function oxidationStateMaps(maps: EdgeMaps, cal: Calibration, ox: Float32Array, oxStd: Float32Array): void {
+  for (let i = 0; i < maps.status.length; i++) {
+    if (hasValues(maps.status[i]) && Number.isFinite(maps.edgeEnergyEv[i])) {
+      ox[i] = oxidationState(cal, maps.edgeEnergyEv[i]);
+      oxStd[i] = Math.abs(cal.valencePerEv) * maps.edgeEnergyStdEv[i];
+    } else {
+      ox[i] = NaN;
+      oxStd[i] = NaN;
+    }
+  }
+}
+
+/**
+ * The summary of a fit whose pixels arrive in chunks (slabs of a volume, in order): counts
+ * and sums as they come, the quantiles from a strided sample of the whole (every
+ * `stride`-th pixel, at most ~10⁶ values), so slab by slab gives the in-memory summary.
+ */
+export class XanesSummaryAccumulator {
+  private readonly stride: number;
+  private offset = 0;
+  private nFitted = 0;
+  private sum = 0;
+  private readonly counts: Record<string, number> = {};
+  private readonly samples: number[][] = [[], [], [], []];
+
+  constructor(private readonly total: number) {
+    this.stride = Math.max(1, Math.floor(total / 1_000_000));
+    for (const name of Object.values(XANES_STATUS_NAMES)) this.counts[name] = 0;
+  }
+
+  add(maps: EdgeMaps, ox: Float32Array, oxStd: Float32Array): void {
+    const n = maps.status.length;
+    for (let i = 0; i < n; i++) {
+      this.counts[XANES_STATUS_NAMES[maps.status[i]]]++;
+      if (hasValues(maps.status[i]) && Number.isFinite(maps.edgeEnergyEv[i])) {
+        this.sum += ox[i];
+        this.nFitted++;
+      }
+    }
+    const first = (this.stride - (this.offset % this.stride)) % this.stride;
+    [ox, maps.edgeEnergyEv, maps.edgeEnergyStdEv, oxStd].forEach((v, k) => {
+      for (let i = first; i < n; i += this.stride) if (Number.isFinite(v[i])) this.samples[k].push(v[i]);
+    });
+    this.offset += n;
+  }
+
+  finish(elapsedMs: number): XanesSummary {
+    const [ox, edge, edgeStd, oxStd] = this.samples.map((s) => Float64Array.from(s).sort());
+    const q = quantilesOf(ox, [0.05, 0.5, 0.95]);
+    return {
+      nSpectra: this.total,
+      nFitted: this.nFitted,
+      statusCounts: this.counts,
+      oxidationMean: this.nFitted ? this.sum / this.nFitted : NaN,
+      oxidationMedian: q[1],
+      oxidationP05: q[0],
+      oxidationP95: q[2],
+      edgeMedianEv: quantilesOf(edge, [0.5])[0],
+      medianEdgeStdEv: quantilesOf(edgeStd, [0.5])[0],
+      medianOxidationStd: quantilesOf(oxStd, [0.5])[0],
+      elapsedMs,
+      spectraPerSecond: this.total / (elapsedMs / 1000),
+    };
+  }
+}
+
+/** Quantiles of a sorted sample (NaN when empty). */
+function quantilesOf(s: Float64Array, qs: number[]): number[] {
+  if (!s.length) return qs.map(() => NaN);
   return qs.map((q) => s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))]);
 }

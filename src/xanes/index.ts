@@ -28,7 +28,7 @@ export {
 export type { Calibration, CalibrationPoint, CalibrateOptions } from './calibration.ts';
 export { histogram, histogramCsv } from './histogram.ts';
 export type { Histogram, HistogramOptions } from './histogram.ts';
-export { writeXanesOutputs } from './outputs.ts';
+export { writeXanesOutputs, writeXanesReport, XANES_MAP_FILES } from './outputs.ts';
 export type { XanesOutputOptions } from './outputs.ts';
 export {
   parseSpectrumText,

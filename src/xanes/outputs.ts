@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { writeTiff } from '../io/tiff.ts';
+import { writeTiff, type TiffMeta } from '../io/tiff.ts';
 import { writePng } from '../io/png.ts';
 import { renderHistogram, renderMapWithColorbar } from '../io/pictures.ts';
 import { writeFileAtomic, writeJson } from '../io/files.ts';
@@ -24,31 +24,48 @@ export interface XanesOutputOptions {
   maxSlices?: number;
 }
 
+/** The per-pixel maps a fit writes as float32 TIFFs: file name, result field, what it holds. */
+export const XANES_MAP_FILES = [
+  ['oxidation_state.tif', 'oxidationState', 'Ni oxidation state'],
+  ['oxidation_state_std.tif', 'oxidationStateStd', 'standard error of the Ni oxidation state'],
+  ['edge_energy_ev.tif', 'edgeEnergyEv', 'edge energy (eV): rising half maximum of the first main peak'],
+  ['edge_energy_std_ev.tif', 'edgeEnergyStdEv', 'standard error of the edge energy (eV)'],
+  ['e0_half_step_ev.tif', 'e0HalfStepEv', 'energy at normalised absorption 0.5 (eV)'],
+  ['deriv_max_ev.tif', 'derivMaxEv', 'energy of the maximum derivative (eV)'],
+  ['edge_step.tif', 'edgeStep', 'edge step (input units)'],
+  ['fit_status.tif', 'status', `fit status codes: ${Object.entries(XANES_STATUS_NAMES).map(([k, v]) => `${k}=${v}`).join(', ')}`],
+] as const;
+
+export type XanesMapField = (typeof XANES_MAP_FILES)[number][1];
+
+/** TIFF metadata of one map file (the same whether written whole or page by page). */
+export function xanesMapMeta(field: XanesMapField, what: string, calibration: XanesResult['calibration'], volume: boolean, pixelSizeM?: number): TiffMeta {
+  if (field === 'status') return { pixelSizeM, description: what };
+  return { pixelSizeM, spacingM: volume ? pixelSizeM : undefined, description: `${what}; ptyxanes XANES fit; calibration: ${calibration.description ?? 'user'}` };
+}
+
 /** Writes every output into `outDir` (created if needed); returns the paths written. */
 export async function writeXanesOutputs(result: XanesResult, outDir: string, opts: XanesOutputOptions = {}): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
   const written: string[] = [];
   const shape = tiffShape(result.shape);
-  const desc = `ptyxanes XANES fit; calibration: ${result.calibration.description ?? 'user'}`;
-  const maps: [string, Float32Array, string][] = [
-    ['oxidation_state.tif', result.oxidationState, 'Ni oxidation state'],
-    ['oxidation_state_std.tif', result.oxidationStateStd, 'standard error of the Ni oxidation state'],
-    ['edge_energy_ev.tif', result.edgeEnergyEv, 'edge energy (eV): rising half maximum of the first main peak'],
-    ['edge_energy_std_ev.tif', result.edgeEnergyStdEv, 'standard error of the edge energy (eV)'],
-    ['e0_half_step_ev.tif', result.e0HalfStepEv, 'energy at normalised absorption 0.5 (eV)'],
-    ['deriv_max_ev.tif', result.derivMaxEv, 'energy of the maximum derivative (eV)'],
-    ['edge_step.tif', result.edgeStep, 'edge step (input units)'],
-  ];
-  for (const [name, data, what] of maps) {
+  for (const [name, field, what] of XANES_MAP_FILES) {
     const path = join(outDir, name);
-    await writeTiff(path, { data, shape }, { pixelSizeM: opts.pixelSizeM, spacingM: shape.length === 3 ? opts.pixelSizeM : undefined, description: `${what}; ${desc}` });
+    const v = result[field];
+    await writeTiff(path, { data: v instanceof Float32Array ? v : Float32Array.from(v), shape }, xanesMapMeta(field, what, result.calibration, shape.length === 3, opts.pixelSizeM));
     written.push(path);
   }
-  const statusPath = join(outDir, 'fit_status.tif');
-  const codes = Object.entries(XANES_STATUS_NAMES).map(([k, v]) => `${k}=${v}`).join(', ');
-  await writeTiff(statusPath, { data: Float32Array.from(result.status), shape }, { pixelSizeM: opts.pixelSizeM, description: `fit status codes: ${codes}` });
-  written.push(statusPath);
+  return [...written, ...(await writeXanesReport(result, outDir, opts))];
+}
 
+/** What the report reads of a fit: the state map and the fit's settings (a volume fitted in slabs keeps only these whole). */
+export type XanesReportInput = Pick<XanesResult, 'shape' | 'oxidationState' | 'backend' | 'adapter' | 'energiesEv' | 'preEdgeEv' | 'postEdgeEv' | 'fitRangeEv' | 'minEdgeStep' | 'edgeModel' | 'template' | 'warnings' | 'summary' | 'calibration'>;
+
+/** The histogram (CSV, PNG), PNG slices of the state and the JSON summary into `outDir`; returns the paths. */
+export async function writeXanesReport(result: XanesReportInput, outDir: string, opts: XanesOutputOptions = {}): Promise<string[]> {
+  await mkdir(outDir, { recursive: true });
+  const written: string[] = [];
+  const shape = tiffShape(result.shape);
   const h = histogram(result.oxidationState, { binWidth: opts.binWidth ?? 0.05 });
   const csvPath = join(outDir, 'oxidation_state_histogram.csv');
   await writeFileAtomic(csvPath, histogramCsv(h));
@@ -103,7 +120,7 @@ export async function writeXanesOutputs(result: XanesResult, outDir: string, opt
 }
 
 /** [h,w] for maps, [d,h,w] for volumes; a 1D line of pixels becomes [1,n]. */
-function tiffShape(shape: readonly number[]): number[] {
+export function tiffShape(shape: readonly number[]): number[] {
   if (shape.length === 0) return [1, 1];
   if (shape.length === 1) return [1, shape[0]];
   if (shape.length === 2 || shape.length === 3) return [...shape];
@@ -120,7 +137,7 @@ function sliceIndices(depth: number, max: number): number[] {
 }
 
 /** The shared-shape template as plain JSON: Gaussians with absolute centres, and the mean spectrum. */
-function templateJson(t: NonNullable<XanesResult['template']>) {
+function templateJson(t: NonNullable<XanesReportInput['template']>) {
   const gaussians = [0, 3, 6].map((j) => ({ amplitude: t.params[j], centreEv: t.params[j + 1] + t.xcEv, sigmaEv: t.params[j + 2] }));
   return { gaussians, edgeEv: t.edgeEv, pixels: t.pixels, meanSpectrum: Array.from(t.meanSpectrum) };
 }

@@ -55,67 +55,117 @@ const REFINE_ROUNDS = 2;
  * the free model; twice. The template's edge is then that of the typical pixel.
  */
 export function buildEdgeTemplate(data: Float32Array, nPix: number, grid: EnergyGrid, w: NormWeights, minEdgeStep: number, lm: Partial<LmSettings> = {}): EdgeTemplate {
-  const nE = grid.energyEv.length;
-  const win = grid.fitHi - grid.fitLo;
-  const work = new Float64Array(nE);
-  const mean = new Float64Array(win);
-  let wSum = 0;
-  const usable: { p: number; jump: number }[] = [];
-  for (let p = 0; p < nPix; p++) {
-    const scale = normalizeSpectrum(w, data, p, nPix, work);
-    const jump = edgeJump(w, data, p, nPix);
-    if (!Number.isFinite(scale) || !(scale > 0) || !(jump > minEdgeStep)) continue;
-    let finite = true;
-    for (let i = grid.fitLo; i < grid.fitHi; i++) finite &&= Number.isFinite(work[i]);
-    if (!finite) continue;
-    const wt = jump * jump;
-    for (let i = 0; i < win; i++) mean[i] += wt * work[grid.fitLo + i];
-    wSum += wt;
-    usable.push({ p, jump });
+  const acc = new EdgeTemplateAccumulator(grid, w, minEdgeStep);
+  acc.add(data, nPix);
+  return acc.finish(lm);
+}
+
+/**
+ * buildEdgeTemplate over a volume read in chunks of spectra (z slabs), in their order: the
+ * weighted mean is summed in the same order, and the REFINE_PIXELS largest jumps (ties by
+ * position, as the stable sort of the whole) are kept with their spectra, so the template
+ * equals the one built from the whole stack.
+ */
+export class EdgeTemplateAccumulator {
+  private readonly mean: Float64Array;
+  private wSum = 0;
+  private pixels = 0;
+  private top: { p: number; jump: number; mu: Float32Array }[] = [];
+  private offset = 0;
+
+  constructor(
+    private readonly grid: EnergyGrid,
+    private readonly w: NormWeights,
+    private readonly minEdgeStep: number,
+  ) {
+    this.mean = new Float64Array(grid.fitHi - grid.fitLo);
   }
-  if (!usable.length) {
-    throw new PtyxanesError('no pixel has an edge step above the mask threshold, so there is no mean spectrum for the shared-shape edge fit', {
-      field: 'minEdgeStep',
-      expected: 'some pixels with an edge jump above it',
-      found: String(minEdgeStep),
-    });
+
+  /** The next chunk [nE, nPix] of spectra. */
+  add(data: Float32Array, nPix: number): void {
+    const { grid, w, mean } = this;
+    const nE = grid.energyEv.length;
+    const win = grid.fitHi - grid.fitLo;
+    const work = new Float64Array(nE);
+    // Candidates for the refinement set, pruned to the largest REFINE_PIXELS whenever they
+    // grow past a few times that (a slab's worth of objects would cost more than its data).
+    let cand: { p: number; jump: number; mu?: Float32Array }[] = this.top;
+    let floor = this.top.length < REFINE_PIXELS ? -Infinity : this.top[this.top.length - 1].jump;
+    const prune = () => {
+      cand = cand.sort((a, b) => b.jump - a.jump || a.p - b.p).slice(0, REFINE_PIXELS);
+      if (cand.length === REFINE_PIXELS) floor = cand[cand.length - 1].jump;
+    };
+    for (let p = 0; p < nPix; p++) {
+      const scale = normalizeSpectrum(w, data, p, nPix, work);
+      const jump = edgeJump(w, data, p, nPix);
+      if (!Number.isFinite(scale) || !(scale > 0) || !(jump > this.minEdgeStep)) continue;
+      let finite = true;
+      for (let i = grid.fitLo; i < grid.fitHi; i++) finite &&= Number.isFinite(work[i]);
+      if (!finite) continue;
+      const wt = jump * jump;
+      for (let i = 0; i < win; i++) mean[i] += wt * work[grid.fitLo + i];
+      this.wSum += wt;
+      this.pixels++;
+      if (jump >= floor) {
+        cand.push({ p: this.offset + p, jump });
+        if (cand.length >= 4 * REFINE_PIXELS) prune();
+      }
+    }
+    prune();
+    // Spectra of the newly chosen pixels (this chunk's), copied out of the chunk.
+    for (const c of cand) if (!c.mu) c.mu = Float32Array.from({ length: nE }, (_, e) => data[c.p - this.offset + e * nPix]);
+    this.top = cand as { p: number; jump: number; mu: Float32Array }[];
+    this.offset += nPix;
   }
-  for (let i = 0; i < win; i++) mean[i] /= wSum;
-  const windowEv = grid.energyEv.subarray(grid.fitLo, grid.fitHi);
-  const fitter = new GaussEdgeFitter(windowEv, lm);
-  const r = fitter.fit(mean);
-  if (r.status !== XanesStatus.OK && r.status !== XanesStatus.NOT_CONVERGED) {
-    throw new PtyxanesError('the 3-Gaussian fit of the mean spectrum (the shared-shape template) failed', {
-      field: 'edgeModel',
-      expected: "a mean spectrum with an edge and a main peak inside the fit window (or edgeModel 'free')",
-      found: `status ${r.status} over ${usable.length} pixels`,
-    });
+
+  finish(lm: Partial<LmSettings> = {}): EdgeTemplate {
+    const { grid, minEdgeStep } = this;
+    if (!this.pixels) {
+      throw new PtyxanesError('no pixel has an edge step above the mask threshold, so there is no mean spectrum for the shared-shape edge fit', {
+        field: 'minEdgeStep',
+        expected: 'some pixels with an edge jump above it',
+        found: String(minEdgeStep),
+      });
+    }
+    const win = grid.fitHi - grid.fitLo;
+    const mean = Float64Array.from(this.mean);
+    for (let i = 0; i < win; i++) mean[i] /= this.wSum;
+    const windowEv = grid.energyEv.subarray(grid.fitLo, grid.fitHi);
+    const fitter = new GaussEdgeFitter(windowEv, lm);
+    const r = fitter.fit(mean);
+    if (r.status !== XanesStatus.OK && r.status !== XanesStatus.NOT_CONVERGED) {
+      throw new PtyxanesError('the 3-Gaussian fit of the mean spectrum (the shared-shape template) failed', {
+        field: 'edgeModel',
+        expected: "a mean spectrum with an edge and a main peak inside the fit window (or edgeModel 'free')",
+        found: `status ${r.status} over ${this.pixels} pixels`,
+      });
+    }
+    let template: EdgeTemplate = { params: Float64Array.from(fitter.p.subarray(0, 9)), xcEv: fitter.xc, edgeEv: r.edgeEv, meanSpectrum: mean, pixels: this.pixels };
+    const chosen = this.top.map((u) => u.mu);
+    for (let round = 0; round < REFINE_ROUNDS && chosen.length >= 3; round++) {
+      template = alignedTemplate(chosen, grid, this.w, template, lm) ?? template;
+    }
+    return template;
   }
-  let template: EdgeTemplate = { params: Float64Array.from(fitter.p.subarray(0, 9)), xcEv: fitter.xc, edgeEv: r.edgeEv, meanSpectrum: mean, pixels: usable.length };
-  const chosen = usable.sort((a, b) => b.jump - a.jump).slice(0, REFINE_PIXELS).map((u) => u.p);
-  for (let round = 0; round < REFINE_ROUNDS && chosen.length >= 3; round++) {
-    template = alignedTemplate(data, nPix, grid, w, chosen, template, lm) ?? template;
-  }
-  return template;
 }
 
 /** One refinement round (see buildEdgeTemplate); undefined when the aligned fit fails. */
-function alignedTemplate(data: Float32Array, nPix: number, grid: EnergyGrid, w: NormWeights, pixels: number[], start: EdgeTemplate, lm: Partial<LmSettings>): EdgeTemplate | undefined {
+function alignedTemplate(spectra: Float32Array[], grid: EnergyGrid, w: NormWeights, start: EdgeTemplate, lm: Partial<LmSettings>): EdgeTemplate | undefined {
   const windowEv = grid.energyEv.subarray(grid.fitLo, grid.fitHi);
   const win = windowEv.length;
   const shiftFitter = new ShiftEdgeFitter(windowEv, start, lm);
   const work = new Float64Array(grid.energyEv.length);
   const pts: { x: number; y: number }[] = [];
-  const fits: { k: number; d: number; p: number }[] = [];
-  for (const p of pixels) {
-    normalizeSpectrum(w, data, p, nPix, work);
+  const fits: { k: number; d: number; p: Float32Array }[] = [];
+  for (const p of spectra) {
+    normalizeSpectrum(w, p, 0, 1, work);
     const o = shiftFitter.fit(work, grid.fitLo, 1);
     if ((o.status === XanesStatus.OK || o.status === XanesStatus.NOT_CONVERGED) && shiftFitter.scale > 0) fits.push({ k: shiftFitter.scale, d: shiftFitter.shift, p });
   }
   if (fits.length < 3) return undefined;
   const meanShift = fits.reduce((a, f) => a + f.d, 0) / fits.length;
   for (const f of fits) {
-    normalizeSpectrum(w, data, f.p, nPix, work);
+    normalizeSpectrum(w, f.p, 0, 1, work);
     for (let i = 0; i < win; i++) pts.push({ x: windowEv[i] - f.d + meanShift, y: work[grid.fitLo + i] / f.k });
   }
   pts.sort((a, b) => a.x - b.x);
