@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fitSinusoid } from '../src/tomo/axis.ts';
 import { makeGeometry } from '../src/tomo/geometry.ts';
 import { forwardProject } from '../src/tomo/project.ts';
-import { reconstructTomoSeries, seriesOrder } from '../src/tomo/series.ts';
+import { reconstructTomoSeries, registerVolumeTo, registrationBinning, seriesOrder } from '../src/tomo/series.ts';
+import { binVolume } from '../src/tomo/bin.ts';
 import { halfTurnAngles, sheppLogan3d } from '../src/tomo/synthetic.ts';
 import { shutdownTomoWorkers } from '../src/tomo/threads.ts';
 import { shiftStack } from '../src/register/shift.ts';
@@ -66,5 +67,37 @@ describe('tomography of an energy series', () => {
       expect(e.centreCol).toBe(shared.energies[2].centreCol);
     }
     expect(shared.energies.map((e) => e.alignPasses > 0)).toEqual([false, false, true]);
+  });
+
+  it('registers volumes too large for one FFT binned, with the shift at full size', async () => {
+    // Blobs inside a 24×40×40 volume, moved by a known subpixel shift.
+    const [nz, ny, nx] = [24, 40, 40];
+    const ref = new Float32Array(nz * ny * nx);
+    const blobs = [[9, 14, 15, 3], [14, 25, 22, 4], [11, 18, 28, 2.5]];
+    for (let z = 0; z < nz; z++)
+      for (let y = 0; y < ny; y++)
+        for (let x = 0; x < nx; x++)
+          for (const [bz, by, bx, r] of blobs) ref[(z * ny + y) * nx + x] += Math.exp(-((z - bz) ** 2 + (y - by) ** 2 + (x - bx) ** 2) / (2 * r * r));
+    const reference = { data: ref, shape: [nz, ny, nx] };
+    const truth = [1.6, -2.4, 3.2];
+    const moving = shiftVolume(reference, -truth[0], -truth[1], -truth[2], { method: 'fourier' });
+    // Unbinned it pads to 32×64×64 = 131,072 voxels: a cap of 32,768 forces ×2.
+    expect(registrationBinning([nz, ny, nx])).toBe(1);
+    expect(registrationBinning([nz, ny, nx], 32768)).toBe(2);
+    expect(registrationBinning([418, 418, 418])).toBe(2); // the paper's volumes
+    const full = await registerVolumeTo(reference, moving);
+    const binned = await registerVolumeTo(reference, moving, undefined, 32768);
+    expect(full.binning).toBe(1);
+    expect(binned.binning).toBe(2);
+    for (let k = 0; k < 3; k++) {
+      expect(Math.abs(full.shift[k] - truth[k])).toBeLessThan(0.05);
+      expect(Math.abs(binned.shift[k] - truth[k])).toBeLessThan(0.15);
+    }
+    expect(binned.volume.shape).toEqual([nz, ny, nx]);
+    // binVolume averages whole blocks and drops the far-end remainder
+    const b = binVolume({ data: Float32Array.from({ length: 3 * 4 * 5 }, (_, i) => i), shape: [3, 4, 5] }, 2);
+    expect(b.shape).toEqual([1, 2, 2]);
+    expect(b.data[0]).toBeCloseTo((0 + 1 + 5 + 6 + 20 + 21 + 25 + 26) / 8, 5);
+    expect(() => registrationBinning([8, 8, 8], 1)).toThrow(/binned to fit/);
   });
 });

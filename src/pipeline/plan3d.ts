@@ -12,6 +12,7 @@ import { makeSyntheticPtycho } from '../ptycho/synthetic.ts';
 import type { SimConfig } from '../sim/config.ts';
 import { DEFAULT_WARM_ITERATIONS } from './pipeline2d.ts';
 import { MAX_VOLUME_FFT_VOXELS } from '../register/volume-pairs.ts';
+import { registrationBinning } from '../tomo/series.ts';
 import { DEFAULT_3D_SIRT_ITERATIONS, DEFAULT_SMOOTH_SIGMA_VOXELS } from './pipeline3d.ts';
 import { DEFAULT_XANES_SLAB_MB, planXanesSlabs, type SlabPlan } from './xanes-slabs.ts';
 import { DEFAULT_3D_COLD_ITERATIONS } from './ptycho3d-defaults.ts';
@@ -94,8 +95,10 @@ export async function planPipeline3d(cfg: SimConfig, opts: { iterations?: number
   const objPx = Math.ceil(fieldM / coarsest) ** 2;
   const entryBytes = positions * n * n * 2;
   const volBytes = voxels * 4;
+  // The registration's FFT volume, after the binning registerVolumeTo applies above the cap.
+  const regBin = registrationBinning([side, side, side]);
   let fftSide = 2;
-  while (fftSide < side) fftSide *= 2;
+  while (fftSide < Math.floor(side / regBin)) fftSide *= 2;
   const slabs = planXanesSlabs(nE, [side, side, side], DEFAULT_SMOOTH_SIGMA_VOXELS, opts.xanesMemoryMb ?? DEFAULT_XANES_SLAB_MB);
   const peaks = {
     // One entry at a time: frames as float32 + object, warm-start object and result.
@@ -132,7 +135,7 @@ export async function planPipeline3d(cfg: SimConfig, opts: { iterations?: number
       'tomography and fit scaled from 3d-small (BENCHMARKS.md) by angles × voxels',
       'GPU: not measured here (software adapter only); a real GPU runs ePIE 10–100× faster than this CPU path (an estimate, not a measurement)',
       `memory by stage: ePIE ${gib(peaks.ptycho)} (streams frames per entry), tomography ${gib(peaks.tomo)} (one energy at a time), XANES fit ${gib(peaks.xanes)} (z slabs of ${slabs.planes} planes + ${slabs.halo} halo a side, ${slabs.slabs} slabs, ${gib(slabs.slabBytes)} a slab within the ${opts.xanesMemoryMb ?? DEFAULT_XANES_SLAB_MB} MB budget; the whole stack would be ${gib(nE * volBytes)})`,
-      ...(fftSide ** 3 > MAX_VOLUME_FFT_VOXELS ? [`registration across energies: ${side}³ volumes pad to ${fftSide}³, above registerVolumes' ${MAX_VOLUME_FFT_VOXELS}-voxel FFT limit (bin or crop for the registration)`] : []),
+      ...(regBin > 1 ? [`registration across energies on volumes binned ×${regBin} (${side}³ would pad past the ${MAX_VOLUME_FFT_VOXELS}-voxel FFT cap; shifts to ${(0.01 * regBin).toFixed(2)} voxel), the volumes moved at full size`] : []),
     ],
   };
 }

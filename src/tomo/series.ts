@@ -16,6 +16,9 @@ import { PtyxanesError } from '../core/errors.ts';
 import type { RealArray } from '../core/arrays.ts';
 import { throwIfAborted } from '../core/progress.ts';
 import { registerVolumes } from '../register/register-volumes.ts';
+import { MAX_VOLUME_FFT_VOXELS } from '../register/volume-pairs.ts';
+import { MAX_FFT_SIZE, MIN_FFT_SIZE } from '../fft/index.ts';
+import { binVolume } from './bin.ts';
 import { shiftStack } from '../register/shift.ts';
 import { shiftVolume } from '../register/volume-shift.ts';
 import { alignProjections, type AlignOptions, type AlignResult } from './align.ts';
@@ -150,10 +153,29 @@ export async function registerSeriesVolumes(out: TomoSeriesEnergy[], ref: number
  * alone, so a series can be registered one volume at a time (reading and writing each in
  * turn: pipeline/tomo-stage.ts holds two volumes, not the series).
  */
-export async function registerVolumeTo(reference: RealArray, volume: RealArray, signal?: AbortSignal): Promise<{ volume: RealArray; shift: [number, number, number] }> {
-  const reg = await registerVolumes(reference, [volume], { signal });
-  const d: [number, number, number] = [reg.shifts[0], reg.shifts[1], reg.shifts[2]];
-  return { volume: shiftVolume(volume, d[0], d[1], d[2], { method: 'fourier', fill: 0 }), shift: d };
+export async function registerVolumeTo(reference: RealArray, volume: RealArray, signal?: AbortSignal, maxFftVoxels = MAX_VOLUME_FFT_VOXELS): Promise<{ volume: RealArray; shift: [number, number, number]; binning: number }> {
+  // Volumes whose zero-padded FFT would pass registerVolumes' cap (the paper's 418³ pads to
+  // 512³ = 2²⁷) are registered binned by the smallest power of two that fits, and the shift
+  // scaled back: 0.01 binned voxel (the upsampling) is 0.02 voxel at b = 2, well inside what
+  // the per-voxel fit notices; the volume itself is moved at full size.
+  const b = registrationBinning(reference.shape, maxFftVoxels);
+  const reg = await registerVolumes(binVolume(reference, b), [binVolume(volume, b)], { signal });
+  const d: [number, number, number] = [b * reg.shifts[0], b * reg.shifts[1], b * reg.shifts[2]];
+  return { volume: shiftVolume(volume, d[0], d[1], d[2], { method: 'fourier', fill: 0 }), shift: d, binning: b };
+}
+
+/** The smallest power-of-two binning whose zero-padded registration FFT volume fits `maxFftVoxels` (volume-pairs.ts's sizes). */
+export function registrationBinning(shape: readonly number[], maxFftVoxels = MAX_VOLUME_FFT_VOXELS): number {
+  const pad = (n: number, min: number) => {
+    let p = min;
+    while (p < n) p *= 2;
+    return p;
+  };
+  for (let b = 1; ; b *= 2) {
+    const [z, y, x] = shape.map((n) => Math.floor(n / b));
+    if (pad(z, 2) * pad(y, MIN_FFT_SIZE) * pad(x, MIN_FFT_SIZE) <= maxFftVoxels && Math.max(pad(y, MIN_FFT_SIZE), pad(x, MIN_FFT_SIZE)) <= MAX_FFT_SIZE) return b;
+    if (Math.min(z, y, x) < 4) throw new PtyxanesError('volume cannot be binned to fit the registration FFT', { field: 'volume', expected: `≤ ${maxFftVoxels} padded voxels`, found: `[${shape.join(', ')}]` });
+  }
 }
 
 /** Checks a series' reference index, sizes and mode (one line each). */
