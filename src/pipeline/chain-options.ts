@@ -7,8 +7,8 @@ import type { Backend } from '../gpu/backend.ts';
 import type { CxiReadOptions } from '../io/cxi.ts';
 import type { EpieOptions } from '../ptycho/index.ts';
 import type { EdgeModel } from '../xanes/index.ts';
-import type { ProbeStart, ZonePlateModel } from './probe-model.ts';
-import { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './series-core.ts';
+import { probeStartOptions, type ProbeStart, type ZonePlateModel } from './probe-model.ts';
+import { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS, type PtychoStageOptions } from './series-core.ts';
 
 export interface ChainOptions extends RunControl {
   /** A simulated sample directory (manifest.json) or CXI data (see each pipeline). */
@@ -65,5 +65,25 @@ export function chainResultOptions(o: ChainOptions): Record<string, unknown> {
     calibrationFile: o.calibrationFile,
     read: o.read,
     backend: o.backend ?? 'auto',
+  };
+}
+
+/**
+ * The ptycho stage's options for one entry of either chain, from the chain's options (as
+ * stored in its plan): ePIE with the series' α on the resolved backend, the warm starts and
+ * the probe start. `coldIterations` is the chain's default for entries that start cold.
+ */
+export function ptychoStageOptionsOf(
+  o: ChainOptions,
+  backend: Backend,
+  manifest: Record<string, unknown> | undefined,
+  coldIterations?: number,
+): Pick<PtychoStageOptions, 'epie' | 'warmStart' | 'warmIterations' | 'probeModel' | 'probeGuess' | 'read'> {
+  return {
+    epie: { ...o.epie, ...(coldIterations !== undefined ? { iterations: o.epie?.iterations ?? coldIterations } : {}), alpha: o.epie?.alpha ?? DEFAULT_SERIES_ALPHA, backend },
+    warmStart: o.warmStart ?? true,
+    warmIterations: o.warmIterations ?? DEFAULT_WARM_ITERATIONS,
+    ...probeStartOptions(o.probeInit ?? 'zone-plate', { zonePlate: o.zonePlate, sizeM: o.probeSizeM, manifest }),
+    read: o.read,
   };
 }

@@ -12,11 +12,10 @@ import type { TaskContext, TaskOutcome } from '../scaleout/execute.ts';
 import { readAllRecords } from '../scaleout/records.ts';
 import type { SeriesEntry, SeriesInput } from './inputs.ts';
 import type { Pipeline2dOptions, Pipeline2dResult } from './pipeline2d.ts';
-import { probeStartOptions } from './probe-model.ts';
+import { ptychoStageOptionsOf } from './chain-options.ts';
 import { defaultTag, loadEnergyRecord, reconstructEntry, warmSourcesOf } from './ptycho-stage.ts';
 import { writeRunResults } from './results.ts';
 import { buildRegisteredStack, type GridInfo } from './stack-stage.ts';
-import { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './series-core.ts';
 import { compareWithTruth } from './truth.ts';
 
 /** What a 2D task needs besides its own parameters (plan.json's `data`). */
@@ -64,11 +63,7 @@ export async function execute2d(task: PlanTask, ctx: TaskContext): Promise<TaskO
       p.entry,
       { probeFrom: p.probeFrom, objectFrom: p.objectFrom },
       {
-        epie: { ...o.epie, alpha: o.epie?.alpha ?? DEFAULT_SERIES_ALPHA, backend: b },
-        warmStart: o.warmStart ?? true,
-        warmIterations: o.warmIterations ?? DEFAULT_WARM_ITERATIONS,
-        ...probeStartOptions(o.probeInit ?? 'zone-plate', { zonePlate: o.zonePlate, sizeM: o.probeSizeM, manifest: data.manifest }),
-        read: o.read,
+        ...ptychoStageOptionsOf(o, b, data.manifest),
         onProgress: ctx.onProgress,
         signal: ctx.signal,
       },

@@ -23,12 +23,11 @@ import { energyTag, type SeriesEntry, type SeriesInput } from './inputs.ts';
 import { angleTag, type TomoSeriesEntries } from './inputs3d.ts';
 import type { Pipeline3dOptions, Pipeline3dResult } from './pipeline3d.ts';
 import { DEFAULT_3D_SIRT_ITERATIONS, DEFAULT_SMOOTH_SIGMA_VOXELS, DEFAULT_SPECTRAL_COMPONENTS } from './pipeline3d.ts';
-import { probeStartOptions } from './probe-model.ts';
+import { ptychoStageOptionsOf } from './chain-options.ts';
 import { DEFAULT_3D_COLD_ITERATIONS } from './ptycho3d-defaults.ts';
 import { writeHighStateRegions } from './regions3d.ts';
 import { buildProjections, type ProjectionGrid } from './projections-stage.ts';
 import { reconstructEntry, type WarmSources } from './ptycho-stage.ts';
-import { DEFAULT_SERIES_ALPHA, DEFAULT_WARM_ITERATIONS } from './series-core.ts';
 import { loadTomoStage, loadVolumeStack, registerTomoVolumes, runTomoEnergy, tomoOrder, volumePath } from './tomo-stage.ts';
 import { DEFAULT_XANES_SLAB_MB, fitVolumesInSlabs } from './xanes-slabs.ts';
 import { compareWithTruth3d } from './truth3d.ts';
@@ -104,11 +103,7 @@ export async function execute3d(task: PlanTask, ctx: TaskContext): Promise<TaskO
         p.entry,
         { probeFrom: p.probeFrom, objectFrom: p.objectFrom },
         {
-          epie: { ...o.epie, iterations: o.epie?.iterations ?? DEFAULT_3D_COLD_ITERATIONS, alpha: o.epie?.alpha ?? DEFAULT_SERIES_ALPHA, backend: b },
-          warmStart: o.warmStart ?? true,
-          warmIterations: o.warmIterations ?? DEFAULT_WARM_ITERATIONS,
-          ...probeStartOptions(o.probeInit ?? 'zone-plate', { zonePlate: o.zonePlate, sizeM: o.probeSizeM, manifest: data.manifest }),
-          read: o.read,
+          ...ptychoStageOptionsOf(o, b, data.manifest, DEFAULT_3D_COLD_ITERATIONS),
           tagOf: tag3d,
           describe: (e) => `${e.energyEv.toFixed(1)} eV, ${e.angleDeg!.toFixed(2)}°`,
           onProgress: ctx.onProgress,

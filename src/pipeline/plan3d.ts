@@ -11,7 +11,7 @@ import { reconstructEpie } from '../ptycho/index.ts';
 import { makeSyntheticPtycho } from '../ptycho/synthetic.ts';
 import type { SimConfig } from '../sim/config.ts';
 import { DEFAULT_WARM_ITERATIONS } from './pipeline2d.ts';
-import { MAX_VOLUME_FFT_VOXELS } from '../register/volume-pairs.ts';
+import { MAX_VOLUME_FFT_VOXELS, volumeFftShape } from '../register/volume-pairs.ts';
 import { registrationBinning } from '../tomo/series.ts';
 import { DEFAULT_3D_SIRT_ITERATIONS, DEFAULT_SMOOTH_SIGMA_VOXELS } from './pipeline3d.ts';
 import { DEFAULT_XANES_SLAB_MB, planXanesSlabs, type SlabPlan } from './xanes-slabs.ts';
@@ -97,8 +97,8 @@ export async function planPipeline3d(cfg: SimConfig, opts: { iterations?: number
   const volBytes = voxels * 4;
   // The registration's FFT volume, after the binning registerVolumeTo applies above the cap.
   const regBin = registrationBinning([side, side, side]);
-  let fftSide = 2;
-  while (fftSide < Math.floor(side / regBin)) fftSide *= 2;
+  const binnedSide = Math.floor(side / regBin);
+  const fftVoxels = volumeFftShape(binnedSide, binnedSide, binnedSide).shape.reduce((a, b) => a * b, 1);
   const slabs = planXanesSlabs(nE, [side, side, side], DEFAULT_SMOOTH_SIGMA_VOXELS, opts.xanesMemoryMb ?? DEFAULT_XANES_SLAB_MB);
   const peaks = {
     // One entry at a time: frames as float32 + object, warm-start object and result.
@@ -107,7 +107,7 @@ export async function planPipeline3d(cfg: SimConfig, opts: { iterations?: number
     // alignment volumes); the registration: reference, volume and its shifted copy (float32),
     // the Fourier shift's complex volume, and the correlation's two complex FFT volumes
     // (padded to powers of two).
-    tomo: Math.max(nA * side * side * 4 + 5 * volBytes, 3 * volBytes + 2 * volBytes + 16 * fftSide ** 3),
+    tomo: Math.max(nA * side * side * 4 + 5 * volBytes, 3 * volBytes + 2 * volBytes + 16 * fftVoxels),
     // One slab of every energy and the fit's work (the budget), the results kept whole, and the
     // report's per-voxel arrays (REPORT_BYTES_PER_VOXEL).
     xanes: slabs.slabBytes + slabs.resultBytes + REPORT_BYTES_PER_VOXEL * voxels,

@@ -83,6 +83,14 @@ function fftSize(n: number, min: number): number {
   return p;
 }
 
+/** The zero-padded FFT volume [fz, fy, fx] registerVolumes uses for volumes of [nz, ny, nx], and whether it is within the caps. */
+export function volumeFftShape(nz: number, ny: number, nx: number): { shape: [number, number, number]; fits: boolean } {
+  const fz = fftSize(nz, 2);
+  const fy = fftSize(ny, MIN_FFT_SIZE);
+  const fx = fftSize(nx, MIN_FFT_SIZE);
+  return { shape: [fz, fy, fx], fits: fy <= MAX_FFT_SIZE && fx <= MAX_FFT_SIZE && fz * fy * fx <= MAX_VOLUME_FFT_VOXELS };
+}
+
 /** Checks and flattens the inputs of registerVolumes. */
 export function prepareVolumes(reference: RealArray, moving: VolumeStackInput, mask?: MaskInput, maskTaperPx = 0): VolumeSet {
   const [nz, ny, nx] = checkVolume(reference, 'reference');
@@ -92,10 +100,8 @@ export function prepareVolumes(reference: RealArray, moving: VolumeStackInput, m
       throw new PtyxanesError('reference and moving volumes differ in shape', { field: list.length > 1 ? `moving[${i}]` : 'moving', expected: `[${nz}, ${ny}, ${nx}] (the reference's)`, found: `[${s.join(', ')}]` });
     }
   });
-  const fz = fftSize(nz, 2);
-  const fy = fftSize(ny, MIN_FFT_SIZE);
-  const fx = fftSize(nx, MIN_FFT_SIZE);
-  if (fy > MAX_FFT_SIZE || fx > MAX_FFT_SIZE || fz * fy * fx > MAX_VOLUME_FFT_VOXELS) {
+  const { shape: [fz, fy, fx], fits } = volumeFftShape(nz, ny, nx);
+  if (!fits) {
     throw new PtyxanesError('volume too large to register in one piece (bin or crop it first)', {
       field: 'reference',
       expected: `a zero-padded FFT volume of ≤ ${MAX_VOLUME_FFT_VOXELS} voxels, ≤ ${MAX_FFT_SIZE} per axis`,

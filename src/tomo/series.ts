@@ -16,8 +16,7 @@ import { PtyxanesError } from '../core/errors.ts';
 import type { RealArray } from '../core/arrays.ts';
 import { throwIfAborted } from '../core/progress.ts';
 import { registerVolumes } from '../register/register-volumes.ts';
-import { MAX_VOLUME_FFT_VOXELS } from '../register/volume-pairs.ts';
-import { MAX_FFT_SIZE, MIN_FFT_SIZE } from '../fft/index.ts';
+import { MAX_VOLUME_FFT_VOXELS, volumeFftShape } from '../register/volume-pairs.ts';
 import { binVolume } from './bin.ts';
 import { shiftStack } from '../register/shift.ts';
 import { shiftVolume } from '../register/volume-shift.ts';
@@ -166,14 +165,10 @@ export async function registerVolumeTo(reference: RealArray, volume: RealArray, 
 
 /** The smallest power-of-two binning whose zero-padded registration FFT volume fits `maxFftVoxels` (volume-pairs.ts's sizes). */
 export function registrationBinning(shape: readonly number[], maxFftVoxels = MAX_VOLUME_FFT_VOXELS): number {
-  const pad = (n: number, min: number) => {
-    let p = min;
-    while (p < n) p *= 2;
-    return p;
-  };
   for (let b = 1; ; b *= 2) {
     const [z, y, x] = shape.map((n) => Math.floor(n / b));
-    if (pad(z, 2) * pad(y, MIN_FFT_SIZE) * pad(x, MIN_FFT_SIZE) <= maxFftVoxels && Math.max(pad(y, MIN_FFT_SIZE), pad(x, MIN_FFT_SIZE)) <= MAX_FFT_SIZE) return b;
+    const fft = volumeFftShape(z, y, x);
+    if (fft.fits && fft.shape[0] * fft.shape[1] * fft.shape[2] <= maxFftVoxels) return b;
     if (Math.min(z, y, x) < 4) throw new PtyxanesError('volume cannot be binned to fit the registration FFT', { field: 'volume', expected: `≤ ${maxFftVoxels} padded voxels`, found: `[${shape.join(', ')}]` });
   }
 }
